@@ -1,0 +1,1 @@
+"""Analysis: indicators declared as data, comparators, context, journeys."""

@@ -1,0 +1,3 @@
+"""The kinsight link commands."""
+
+from kinsight.cli.app import app  # noqa: F401

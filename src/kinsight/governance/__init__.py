@@ -1,0 +1,1 @@
+"""Governance: agreements, the policy decision point, pseudonymisation, audit, subject access, challenge."""

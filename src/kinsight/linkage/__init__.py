@@ -1,0 +1,1 @@
+"""The child index: identifier checks, deterministic and probabilistic linkage, stable person ids."""

@@ -1,0 +1,1 @@
+"""Outputs: disclosure control, EES files, xlsx, report rendering."""

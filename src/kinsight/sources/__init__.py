@@ -1,0 +1,1 @@
+"""Per-source, per-collection-year schemas declared as data; readers to Arrow; lineage."""

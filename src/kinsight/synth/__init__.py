@@ -1,0 +1,1 @@
+"""The synthetic local authority and its ground truth. Never used by production code paths."""

@@ -1,0 +1,1 @@
+"""The Django web service: pages per audience and the JSON API."""

@@ -1,0 +1,3 @@
+"""URL routes; each Django app adds its own."""
+
+urlpatterns: list = []
