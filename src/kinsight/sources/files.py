@@ -1,0 +1,237 @@
+"""Reading the files partners actually send: CSV in any of the encodings councils
+produce, and xlsx workbooks, into Arrow tables of text with their lineage.
+
+Every cell is read as text (DfE returns are specified as text, and a reader that
+guesses types silently loses leading zeros in ids); typing is the schema's job.
+Each table gets a ``row_number`` column: the 1-based data row of the file as read,
+which is what a user sees when they open the file and what every message names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from kinsight.core.errors import UnusableInput
+
+ROW_NUMBER = "row_number"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text file: UTF-8 (with or without BOM) or Windows-1252.
+
+    UTF-16 and binary spreadsheets are refused with a message saying what to do,
+    because reading them as text produces nonsense rather than an error.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise UnusableInput("the file is UTF-16; save it as CSV UTF-8 and try again", file=path)
+        if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+            raise UnusableInput(
+                "this is a spreadsheet, not a CSV file (was it renamed?); "
+                "save it as CSV or configure the source as xlsx",
+                file=path,
+            )
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> pa.Table:
+    """Read a CSV file as text columns plus ``row_number``.
+
+    Column names are stripped of surrounding spaces. Empty cells become null.
+    Raises :class:`UnusableInput` naming the file (and row, where known) for an
+    empty file, a wrong encoding, a spreadsheet renamed ``.csv``, ragged rows,
+    or, when ``expected_columns`` is given, missing columns.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnusableInput("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise UnusableInput("the file is empty", file=path)
+    encoding = detect_encoding(path)
+    header = _header_of(path, encoding)
+    try:
+        # Arrow knows utf8 natively; anything else it transcodes while streaming.
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8" else encoding,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=True, null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnusableInput(_describe_arrow_error(exc), file=path) from None
+    table = table.rename_columns([name.strip().lstrip("\ufeff") for name in table.column_names])
+    if table.num_columns == 0 or not any(table.column_names):
+        raise UnusableInput("the file has no header row", file=path)
+    if expected_columns is not None:
+        require_columns(table, expected_columns, file=path)
+    return with_row_numbers(table)
+
+
+def read_xlsx(path: Path | str, *, sheet: str | int = 0, header_row: int | None = None) -> pa.Table:
+    """Read one sheet of an xlsx workbook as text columns plus ``row_number``.
+
+    ``header_row`` (1-based) is found automatically when not given: the first row
+    with at least two non-empty cells, because hand-made workbooks often start
+    with title or blank rows. ``row_number`` counts data rows after the header.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    if not path.is_file():
+        raise UnusableInput("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise UnusableInput("the file is empty", file=path)
+    try:
+        # A file object, because openpyxl refuses a workbook by its file name's suffix.
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        raise UnusableInput(f"not a readable xlsx workbook ({exc.__class__.__name__})", file=path) from None
+    try:
+        names = workbook.sheetnames
+        if isinstance(sheet, int):
+            if sheet >= len(names):
+                raise UnusableInput(f"the workbook has no sheet {sheet + 1}", file=path)
+            worksheet = workbook[names[sheet]]
+        elif sheet in names:
+            worksheet = workbook[sheet]
+        else:
+            raise UnusableInput(f"no sheet named {sheet!r} (sheets: {', '.join(names)})", file=path)
+        rows = worksheet.iter_rows(values_only=True)
+        header = _find_header(rows, header_row)
+        if header is None:
+            raise UnusableInput(f"sheet {worksheet.title!r} has no header row", file=path)
+        columns: list[list[str | None]] = [[] for _ in header]
+        for values in rows:
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            for i in range(len(header)):
+                columns[i].append(_cell_text(values[i]) if i < len(values) else None)
+    finally:
+        workbook.close()
+    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns)})
+    return with_row_numbers(table)
+
+
+def read_table(path: Path | str, **options) -> pa.Table:
+    """Read a CSV or xlsx file, choosing by content rather than by file name."""
+    path = Path(path)
+    with open(path, "rb") as handle:
+        is_zip = handle.read(4) == _ZIP_MAGIC
+    if is_zip:
+        return read_xlsx(path, **{k: v for k, v in options.items() if k in {"sheet", "header_row"}})
+    return read_csv(path, **{k: v for k, v in options.items() if k == "expected_columns"})
+
+
+def files_of(path: Path | str, suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> list[Path]:
+    """The files a source path stands for: the file itself, or a folder's files in name order."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+        if not found:
+            raise UnusableInput(f"the folder holds no {' or '.join(suffixes)} files", file=path)
+        return found
+    raise UnusableInput("not found", file=path)
+
+
+def require_columns(table: pa.Table, expected: list[str], *, file) -> None:
+    """Raise naming every expected column the table lacks."""
+    missing = [name for name in expected if name not in table.column_names]
+    if missing:
+        raise UnusableInput(
+            f"missing column(s) {', '.join(missing)}; the file has {', '.join(table.column_names)}",
+            file=file,
+            field=missing[0],
+        )
+
+
+def with_row_numbers(table: pa.Table) -> pa.Table:
+    return table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int32()))
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+
+
+def parse_dates(values: pa.Array | pa.ChunkedArray, formats: tuple[str, ...] = _DATE_FORMATS) -> pa.Array:
+    """Parse text dates to ``date32``; what no format fits becomes null.
+
+    Tries each format in turn (DfE returns use dd/mm/yyyy, partners often ISO);
+    a timestamp written by a spreadsheet (``2020-01-31 00:00:00``) is accepted.
+    Compare the null counts before and after to report what could not be read.
+    """
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    text = pc.utf8_slice_codeunits(text, 0, 10)
+    result = pa.nulls(len(text), pa.date32())
+    for fmt in formats:
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        result = pc.coalesce(result, pc.cast(parsed, pa.date32()))
+    return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
+
+
+def _header_of(path: Path, encoding: str) -> list[str]:
+    with open(path, encoding=encoding, newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return first
+
+
+def _find_header(rows, header_row: int | None):
+    for number, values in enumerate(rows, 1):
+        if header_row is not None:
+            if number == header_row:
+                return [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+            continue
+        filled = [v for v in values if v is not None and str(v).strip() != ""]
+        if len(filled) >= 2:
+            return [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+    return None
+
+
+def _cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _describe_arrow_error(exc: Exception) -> str:
+    message = str(exc).splitlines()[0]
+    if "Expected" in message and "columns" in message:
+        return f"a row has the wrong number of columns ({message})"
+    if "invalid UTF8" in message or "decode" in message.lower():
+        return "the file's text encoding could not be read; save it as CSV UTF-8"
+    return f"not a readable CSV file ({message})"
