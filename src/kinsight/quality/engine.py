@@ -46,7 +46,7 @@ def code_lists(return_type: str) -> dict[str, tuple[str, ...]]:
     return {name: tuple(str(c).upper() for c in codes) for name, codes in (declared or {}).items()}
 
 
-def rule_sql(rule: Rule, return_type: str, columns: Mapping[str, Sequence[str]]) -> str:
+def rule_sql(rule: Rule, return_type: str, columns: Mapping[str, Sequence[str]], child: str = "CHILD") -> str:
     """The query a rule runs, returning ``table_name, row_number, child_id, field``."""
     if rule.pattern is not None:
         lists = code_lists(return_type)
@@ -56,7 +56,7 @@ def rule_sql(rule: Rule, return_type: str, columns: Mapping[str, Sequence[str]])
                 raise KinsightError(f"rule {rule.code}: unknown code list {name!r}")
             return list(lists[name])
 
-        return compile_pattern(rule.pattern, rule.fields, codes, lambda t: columns.get(t, ()))
+        return compile_pattern(rule.pattern, rule.fields, codes, lambda t: columns.get(t, ()), child)
     return rule.sql
 
 
@@ -71,13 +71,22 @@ class Engine:
         columns: Mapping[str, Sequence[str]],
         *,
         only: Collection[str] | None = None,
+        child_column: str = "CHILD",
+        date_format: str = "%d/%m/%Y",
     ):
-        """``columns``: every table of the year with its columns; ``only``: run just these rule codes."""
+        """Prepare a connection for one return.
+
+        ``columns``: every table of the year with its columns; ``only``: run just these
+        rule codes; ``child_column``: the column naming the child in every table;
+        ``date_format``: how the return writes dates, which ``dt()`` reads.
+        """
         self.return_type = return_type
         self.year = int(year)
         self.la = la
         #: Every table the year declares, by name, with its columns (absent tables are created empty).
         self.columns = dict(columns)
+        self.child_column = child_column
+        self.date_format = date_format
         self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
         self.con = duckdb.connect()
         self.supplied: set[str] = set()
@@ -86,7 +95,7 @@ class Engine:
 
     def _define_macros(self) -> None:
         start, end = date(self.year - 1, 4, 1), date(self.year, 3, 31)
-        self.con.execute("CREATE MACRO dt(x) AS CAST(try_strptime(x, '%d/%m/%Y') AS DATE)")
+        self.con.execute(f"CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE)")
         self.con.execute(
             "CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob) "
             "- CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END"
@@ -161,7 +170,7 @@ class Engine:
             self.con.register("_python_rule", query)
             sql = "SELECT * FROM _python_rule"
         else:
-            sql = rule_sql(rule, self.return_type, self.columns)
+            sql = rule_sql(rule, self.return_type, self.columns, self.child_column)
         try:
             returned = [d[0] for d in self.con.execute(f"DESCRIBE {sql}").fetchall()]
             if "field" not in returned:

@@ -30,6 +30,7 @@ Patterns (every one takes ``table``):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from kinsight.core.errors import KinsightError
 
@@ -49,6 +50,7 @@ def compile_pattern(
     fields: Sequence[str],
     codes: Callable[[str], list[str]],
     columns: Callable[[str], Sequence[str]],
+    child: str = "CHILD",
 ) -> str:
     """The SQL for a pattern.
 
@@ -56,6 +58,7 @@ def compile_pattern(
     ``columns`` gives a table's columns. Patterns that flag "the rule's fields"
     (``date_order``, ``unique``, ``in_header``, ``row_check``) flag
     ``pattern['flag']`` when given, else those of the rule's fields the table has.
+    ``child`` is the column identifying the child (``CHILD`` in the 903).
     """
     kind = pattern.get("kind")
     compiler = _COMPILERS.get(kind)
@@ -64,7 +67,7 @@ def compile_pattern(
     try:
         table = pattern["table"]
         flagged = pattern.get("flag") or fields_in(table, fields, columns)
-        return compiler(pattern, flagged, codes)
+        return compiler(pattern, _Context(flagged, codes, child))
     except KeyError as missing:
         raise KinsightError(f"pattern {kind} needs {missing}") from None
 
@@ -75,11 +78,18 @@ def fields_in(table: str, fields: Sequence[str], columns: Callable[[str], Sequen
     return own or list(fields)
 
 
-def _select(table: str, condition: str, flagged: Sequence[str], source: str | None = None) -> str:
+@dataclass(frozen=True)
+class _Context:
+    flagged: list[str]
+    codes: Callable[[str], list[str]]
+    child: str
+
+
+def _select(c: _Context, table: str, condition: str, flagged: Sequence[str], source: str | None = None) -> str:
     """Failing rows of ``table`` (aliased ``t``), one output row per flagged field."""
     fields = ", ".join(literal(f) for f in flagged)
     return (
-        f"SELECT {literal(table)} AS table_name, t.row_number, t.CHILD AS child_id, "
+        f"SELECT {literal(table)} AS table_name, t.row_number, t.{quote(c.child)} AS child_id, "
         f"unnest([{fields}]) AS field FROM {source or quote(table)} AS t WHERE {condition}"
     )
 
@@ -88,82 +98,82 @@ def _col(name: str) -> str:
     return f"t.{quote(name)}"
 
 
-def _code_list(p, fields, codes) -> str:
-    listed = p["codes"] if isinstance(p["codes"], list) else codes(p["codes"])
+def _code_list(p, c) -> str:
+    listed = p["codes"] if isinstance(p["codes"], list) else c.codes(p["codes"])
     column = _col(p["field"])
     inside = ", ".join(literal(str(c).upper()) for c in listed)
     condition = f"{column} NOT IN ({inside})"
     if p.get("required"):
         condition = f"({column} IS NULL OR {condition})"
-    return _select(p["table"], condition, [p["field"]])
+    return _select(c, p["table"], condition, [p["field"]])
 
 
 def _field_list(p) -> list[str]:
     return list(p["fields"]) if "fields" in p else [p["field"]]
 
 
-def _required(p, fields, codes) -> str:
+def _required(p, c) -> str:
     selects = []
     for name in _field_list(p):
         condition = f"{_col(name)} IS NULL"
         if p.get("when"):
             condition += f" AND ({p['when']})"
-        selects.append(_select(p["table"], condition, [name]))
+        selects.append(_select(c, p["table"], condition, [name]))
     return " UNION ALL ".join(selects)
 
 
-def _blank(p, fields, codes) -> str:
+def _blank(p, c) -> str:
     selects = [
-        _select(p["table"], f"{_col(name)} IS NOT NULL AND ({p['when']})", [name]) for name in _field_list(p)
+        _select(c, p["table"], f"{_col(name)} IS NOT NULL AND ({p['when']})", [name]) for name in _field_list(p)
     ]
     return " UNION ALL ".join(selects)
 
 
-def _date_format(p, fields, codes) -> str:
+def _date_format(p, c) -> str:
     column = _col(p["field"])
     condition = f"dt({column}) IS NULL"
     if not p.get("required"):
         condition = f"{column} IS NOT NULL AND {condition}"
-    return _select(p["table"], condition, [p["field"]])
+    return _select(c, p["table"], condition, [p["field"]])
 
 
-def _date_order(p, fields, codes) -> str:
+def _date_order(p, c) -> str:
     earlier, later = dt_col(p["earlier"]), dt_col(p["later"])
     comparison = "<=" if p.get("strict") else "<"
-    return _select(p["table"], f"{later} {comparison} {earlier}", fields or [p["earlier"], p["later"]])
+    return _select(c, p["table"], f"{later} {comparison} {earlier}", c.flagged)
 
 
 def dt_col(name: str) -> str:
     return f"dt({_col(name)})"
 
 
-def _not_before_dob(p, fields, codes) -> str:
+def _not_before_dob(p, c) -> str:
     source = (
         f"{quote(p['table'])} AS t0 JOIN (SELECT CHILD AS h_child, any_value(dt(DOB)) AS h_dob "
         f"FROM Header GROUP BY CHILD) AS h ON t0.CHILD = h.h_child"
     )
-    return _select(p["table"], f"{dt_col(p['field'])} < t.h_dob", [p["field"]], source=f"(SELECT * FROM {source})")
+    return _select(c, p["table"], f"{dt_col(p['field'])} < t.h_dob", [p["field"]], source=f"(SELECT * FROM {source})")
 
 
-def _not_after_collection_end(p, fields, codes) -> str:
-    return _select(p["table"], f"{dt_col(p['field'])} > collection_end()", [p["field"]])
+def _not_after_collection_end(p, c) -> str:
+    return _select(c, p["table"], f"{dt_col(p['field'])} > collection_end()", [p["field"]])
 
 
-def _unique(p, fields, codes) -> str:
+def _unique(p, c) -> str:
     keys = ", ".join(quote(k) for k in p["fields"])
     filled = " AND ".join(f"{quote(k)} IS NOT NULL" for k in p["fields"])
     source = (
         f"(SELECT *, count(*) OVER (PARTITION BY {keys}) AS _copies FROM {quote(p['table'])} WHERE {filled})"
     )
-    return _select(p["table"], "t._copies > 1", fields or p["fields"], source=source)
+    return _select(c, p["table"], "t._copies > 1", c.flagged, source=source)
 
 
-def _in_header(p, fields, codes) -> str:
-    return _select(p["table"], "t.CHILD NOT IN (SELECT CHILD FROM Header WHERE CHILD IS NOT NULL)", fields)
+def _in_header(p, c) -> str:
+    return _select(c, p["table"], "t.CHILD NOT IN (SELECT CHILD FROM Header WHERE CHILD IS NOT NULL)", c.flagged)
 
 
-def _row_check(p, fields, codes) -> str:
-    return _select(p["table"], f"({p['fail_when']})", fields)
+def _row_check(p, c) -> str:
+    return _select(c, p["table"], f"({p['fail_when']})", c.flagged)
 
 
 _COMPILERS = {
