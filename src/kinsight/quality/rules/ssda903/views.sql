@@ -23,3 +23,13 @@ HAVING bool_or(during_year) AND NOT bool_or(enters_care OR leaves_care OR (short
 -- Each child's header date of birth (the first one given, should Header repeat a child).
 CREATE VIEW child_dob AS
 SELECT CHILD, dt(arg_min(DOB, row_number)) AS dob FROM Header GROUP BY CHILD;
+
+-- Whether each child was an unaccompanied asylum-seeking child, as the sector's tools
+-- derive it from a CSV return: the child has a row in the UASC table.
+CREATE VIEW header_uasc AS
+SELECT h.CHILD, h.row_number, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
+FROM Header h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC) u USING (CHILD);
+
+CREATE VIEW header_uasc_previous AS
+SELECT h.CHILD, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
+FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD);
