@@ -36,6 +36,9 @@ SSDA903 episode shapes (``table`` is ``Episodes``):
                         status, each starting the day the one before ended, from the first start
                         to the last end; ``period``: the days of overlapping or adjoining episodes
                         of the status added up. Open episodes end at the collection year's end.
+``continues_previous``  ``field``: the child's first episode this year differs in ``field`` from
+                        last year's last episode, which was still open (``Episodes_previous``);
+                        ``allowed: [[from, to], …]`` lists recoding DfE made between the years.
 """
 
 from __future__ import annotations
@@ -235,6 +238,22 @@ def _legal_status_duration(p, c) -> str:
     return _select(c, "Episodes", f"t.days > {int(p['max_days'])}", c.flagged, source=source)
 
 
+def _continues_previous(p, c) -> str:
+    column = quote(p["field"])
+    allowed = " ".join(
+        f"AND NOT (l.{column} = {literal(old)} AND f.{column} = {literal(new)})" for old, new in p.get("allowed", [])
+    )
+    source = f"""(
+        SELECT f.* FROM
+          (SELECT * FROM Episodes WHERE dt(DECOM) IS NOT NULL
+           QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM), row_number) = 1) AS f
+        JOIN (SELECT * FROM Episodes_previous WHERE dt(DECOM) IS NOT NULL
+              QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM) DESC, row_number DESC) = 1) AS l
+          ON f.CHILD = l.CHILD
+        WHERE l.DEC IS NULL AND f.{column} IS DISTINCT FROM l.{column} {allowed})"""
+    return _select(c, "Episodes", "true", c.flagged, source=source)
+
+
 _COMPILERS = {
     "code_list": _code_list,
     "required": _required,
@@ -249,4 +268,5 @@ _COMPILERS = {
     "placement_min_age": _placement_min_age,
     "placement_max_days": _placement_max_days,
     "legal_status_duration": _legal_status_duration,
+    "continues_previous": _continues_previous,
 }
