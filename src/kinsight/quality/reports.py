@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from kinsight.quality.engine import DUCKDB_SETTINGS
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 
@@ -39,19 +40,32 @@ HTML_ROWS_PER_RULE = 20
 #: both say how many there are and point to errors.csv, which always holds every one.
 FINDINGS_SHOWN = 100_000
 
+# Findings are per field; summaries count rows (one per rule, table and row), so they first
+# collapse findings to flagged rows, which is far cheaper than counting distinct tuples.
+_FLAGGED_ROWS = """
+CREATE TEMP TABLE flagged AS
+SELECT rule_code, any_value(severity) AS severity, any_value(message) AS message, "table", row_number,
+       any_value(child_id) AS child_id
+FROM findings GROUP BY rule_code, "table", row_number
+"""
+
 _SUMMARY_SQL = """
-SELECT rule_code AS code, any_value(message) AS message, any_value(severity) AS severity,
-       count(DISTINCT ("table", row_number)) AS rows, count(DISTINCT child_id) AS children,
-       string_agg(DISTINCT "table" || '.' || field, ', ' ORDER BY "table" || '.' || field) AS fields
-FROM findings GROUP BY rule_code ORDER BY rows DESC, code
+SELECT f.rule_code AS code, any_value(f.message) AS message, any_value(f.severity) AS severity,
+       count(*) AS rows, count(DISTINCT f.child_id) AS children, any_value(t.fields) AS fields
+FROM flagged f
+JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
+      FROM (SELECT DISTINCT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table",
+                   CAST(field AS VARCHAR) AS field FROM findings)
+      GROUP BY rule_code) t ON CAST(f.rule_code AS VARCHAR) = t.rule_code
+GROUP BY f.rule_code ORDER BY rows DESC, code
 """
 
 _CHILD_SQL = """
 SELECT child_id,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'error') AS errors,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'query') AS queries,
-       string_agg(DISTINCT rule_code, ' ' ORDER BY rule_code) AS rule_codes
-FROM findings WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
+       count(*) FILTER (WHERE severity = 'error') AS errors,
+       count(*) FILTER (WHERE severity = 'query') AS queries,
+       string_agg(DISTINCT CAST(rule_code AS VARCHAR), ' ' ORDER BY CAST(rule_code AS VARCHAR)) AS rule_codes
+FROM flagged WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
 """
 
 
@@ -76,12 +90,14 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    con = duckdb.connect()
+    con = duckdb.connect(config=DUCKDB_SETTINGS)
     con.register("findings", result.findings)
+    con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
-    _write_csv(result.findings, folder / "errors.csv")
+    # DuckDB streams millions of findings to CSV without building Python objects.
+    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(folder / 'errors.csv'))} (HEADER, DELIMITER ',')")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
     _write_csv(rules, folder / "rules.csv")
