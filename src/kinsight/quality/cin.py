@@ -43,8 +43,12 @@ def validate_cin(
     year: int,
     la: str,
     previous: Iterable[Path | str] = (),
+    *,
+    only: Iterable[str] | None = None,
 ) -> ValidationResult:
     """Validate the CIN census XML ``path`` of collection ``year`` for LA ``la``.
+
+    ``only``: run just these rule codes (all of the year's rules by default).
 
     ``previous`` are earlier years' census files; they are loaded as
     ``<Table>_previous`` for rules that look back in time. Raises
@@ -54,7 +58,7 @@ def validate_cin(
     """
     year = int(year)
     census = cin_census.read_cin_census(path, year)
-    engine = cin_engine(year, la)
+    engine = cin_engine(year, la, only=only)
     engine.load(census.tables, {name: census.file for name in census.tables}, typed=True)
     for earlier_path in previous:
         earlier = cin_census.read_cin_census(earlier_path, year)
