@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from kinsight.core.errors import UnusableInput
-from kinsight.sources.files import ROW_NUMBER
+from kinsight.sources.files import ROW_NUMBER, existing_file
 from kinsight.sources.layers import load_layered
 
 SCHEMAS = Path(__file__).parent / "schemas" / "cin"
@@ -291,12 +291,12 @@ def _typed(spec: TableSpec, values: dict[str, list], bad_dates: list) -> pa.Tabl
     return pa.table(arrays)
 
 
-def _header_table(spec: TableSpec, element, bad_dates: list) -> pa.Table:
+def _header_table(spec: TableSpec, element, bad_dates: list, namespace: int = 0) -> pa.Table:
     """The single Header row: CollectionDetails and Source flattened together."""
     row: dict = {ROW_NUMBER: 1}
     if element is not None:
         for block in element:
-            row.update({k: v for k, v in _values_of(block).items() if k in spec.fields})
+            row.update({k: v for k, v in _values_of(block, namespace).items() if k in spec.fields})
     values = {ROW_NUMBER: [1], **{name: [row.get(name)] for name in spec.fields}}
     return _typed(spec, values, bad_dates)
 
@@ -309,11 +309,7 @@ def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
     element is not ``Message``). Missing or invalid elements inside a well-formed
     census are not errors here: they become nulls that the DfE rules report.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise UnusableInput("the file is empty", file=path)
+    path = existing_file(path)
     cin_schema = schema(year)
     flattener = None
     header_element = None
@@ -338,7 +334,7 @@ def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
                 if element.getparent() is not None and element.getparent().getparent() is None:
                     header_element = element
                     header_table = _header_table(
-                        cin_schema.table("Header"), element, bad_dates
+                        cin_schema.table("Header"), element, bad_dates, flattener.namespace
                     )
                 continue
             children += 1
