@@ -125,16 +125,21 @@ class CinCensus:
 
 
 class _Columns:
-    """Column lists for one table, appended to row by row (amortised O(1) per value)."""
+    """The rows of one table as tuples, turned into columns once at the end (the
+    per-row work is a C-level ``map``; the transpose a C-level ``zip``)."""
 
     def __init__(self, spec: TableSpec, columns: tuple[str, ...]):
         self.spec = spec
-        self.values: dict[str, list] = {name: [] for name in (ROW_NUMBER, *columns)}
-        self._columns = tuple(self.values.items())
+        self.names = (ROW_NUMBER, *columns)
+        self.rows: list[tuple] = []
 
     def add(self, row: dict) -> None:
-        for name, column in self._columns:
-            column.append(row.get(name))
+        self.rows.append(tuple(map(row.get, self.names)))
+
+    @property
+    def values(self) -> dict[str, list]:
+        columns = zip(*self.rows) if self.rows else ([] for _ in self.names)
+        return dict(zip(self.names, map(list, columns)))
 
 
 def _local(tag) -> str | None:
