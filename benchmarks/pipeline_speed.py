@@ -9,7 +9,7 @@ Each is printed as a ratio against its target, and against the anchor measured i
 a plain load of the same csv files into DuckDB (`read_csv`, every column as text), which is the
 least any pipeline that reads these files must spend.
 
-    .venv/bin/python benchmarks/pipeline_speed.py [--children 60000] [--work DIR] [--keep]
+    .venv/bin/python benchmarks/pipeline_speed.py [--children 60000] [--la DIR] [--work DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -69,13 +69,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=60_000)
     parser.add_argument("--work", type=Path, help="folder for the synthetic LA (default: a temporary one)")
+    parser.add_argument("--la", type=Path, help="an LA `kinsight synth` already wrote (copied, not changed)")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic LA and its warehouse")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kinsight-bench-"))
     folder = work / f"la-{args.children}"
-    print(f"Synthesising {args.children:,} children in {folder} …", flush=True)
-    synthesise(folder, args.children)
+    if args.la:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(args.la, folder, ignore=shutil.ignore_patterns("warehouse"))
+    else:
+        print(f"Synthesising {args.children:,} children in {folder} …", flush=True)
+        synthesise(folder, args.children)
 
     anchor, rows = plain_load_seconds(folder)
     full, summary = timed_run(folder / "kinsight.toml")
