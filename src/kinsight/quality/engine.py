@@ -128,13 +128,27 @@ class Engine:
         self.con.execute("CREATE TABLE codes AS SELECT * FROM _codes")
         self.con.unregister("_codes")
 
-    def load(self, tables: Mapping[str, pa.Table], files: Mapping[str, Path], *, previous: bool = False) -> None:
-        """Load one return's tables (text columns plus ``row_number``); call once per previous year too."""
+    def load(
+        self,
+        tables: Mapping[str, pa.Table],
+        files: Mapping[str, Path],
+        *,
+        previous: bool = False,
+        typed: bool = False,
+    ) -> None:
+        """Load one return's tables (text columns plus ``row_number``); call once per previous year too.
+
+        ``typed``: the reader has already typed and cleaned the columns (the CIN census
+        XML has real dates and keys), so they are loaded as they are.
+        """
         for name, table in tables.items():
             target = name + PREVIOUS if previous else name
             self.con.register("_incoming", table)
-            cleaned = ", ".join(f"nullif(upper(trim({quote(c)})), '') AS {quote(c)}" for c in self.columns[name])
-            select = f"SELECT {cleaned}, CAST(row_number AS INTEGER) AS row_number FROM _incoming"
+            if typed:
+                select = "SELECT * FROM _incoming"
+            else:
+                cleaned = ", ".join(f"nullif(upper(trim({quote(c)})), '') AS {quote(c)}" for c in self.columns[name])
+                select = f"SELECT {cleaned}, CAST(row_number AS INTEGER) AS row_number FROM _incoming"
             if target in self.supplied:
                 self.con.execute(f"INSERT INTO {quote(target)} {select}")
             else:
