@@ -42,6 +42,7 @@ CODES_FOLDER = Path(__file__).parent / "codes"
 DUCKDB_SETTINGS = {
     "memory_limit": "750MB",
     "preserve_insertion_order": "false",
+    "enable_progress_bar": "false",
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }
 PREVIOUS = "_previous"
