@@ -42,7 +42,6 @@ CODES_FOLDER = Path(__file__).parent / "codes"
 DUCKDB_SETTINGS = {
     "memory_limit": "750MB",
     "preserve_insertion_order": "false",
-    "enable_progress_bar": "false",
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }
 PREVIOUS = "_previous"
@@ -100,6 +99,8 @@ class Engine:
         self.date_format = date_format
         self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
         self.con = duckdb.connect(config=DUCKDB_SETTINGS)
+        # DuckDB's progress bar would write into the caller's standard output.
+        self.con.execute("SET enable_progress_bar = false")
         self.supplied: set[str] = set()
         self.inputs: list[InputFile] = []
         self._define_macros()
