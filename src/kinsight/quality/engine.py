@@ -40,7 +40,7 @@ from kinsight.quality.result import InputFile, ValidationResult, findings_table
 CODES_FOLDER = Path(__file__).parent / "codes"
 #: Bounded so that a whole LA validates within 1 GB; DuckDB spills to a temporary folder beyond it.
 DUCKDB_SETTINGS = {
-    "memory_limit": "750MB",
+    "memory_limit": "650MB",
     "preserve_insertion_order": "false",
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }

@@ -7,7 +7,7 @@
 ``child_summary.csv``  per child: errors, queries, rule codes
 ``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
 ``report.xlsx``        the same as sheets (plus the headline and the inputs); the first
-                       100,000 findings
+                       10,000 findings
 ``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
 ``report.json``        all of it, machine-readable, for the web service to render and filter;
                        the first 100,000 findings (``findings_total`` says how many there are)
@@ -35,10 +35,11 @@ from kinsight.quality.result import ValidationResult
 
 #: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
-#: Findings in report.xlsx and report.json. A return with systemic errors can have millions;
-#: more than this is unusable in Excel (whose limit is 1,048,576 rows) or in a browser, so
-#: both say how many there are and point to errors.csv, which always holds every one.
+#: Findings in report.json and in report.xlsx. A return with systemic errors has millions;
+#: a browser or a person reading a workbook cannot use that many (and writing a workbook is
+#: slow), so both say how many there are and point to errors.csv, which holds every one.
 FINDINGS_SHOWN = 100_000
+XLSX_FINDINGS_SHOWN = 10_000
 
 # Findings are per field; summaries count rows (one per rule, table and row), so they first
 # collapse findings to flagged rows, which is far cheaper than counting distinct tuples.
@@ -91,6 +92,7 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
     con = duckdb.connect(config=DUCKDB_SETTINGS)
+    con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
     con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
@@ -155,11 +157,12 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
     ):
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
-        shown = table.slice(0, FINDINGS_SHOWN)
+        limit = XLSX_FINDINGS_SHOWN if table is findings else table.num_rows
+        shown = table.slice(0, limit)
         for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
             sheet.write_row(row, 0, values)
-        if table.num_rows > FINDINGS_SHOWN:
-            sheet.write(0, table.num_columns, f"First {FINDINGS_SHOWN:,} of {table.num_rows:,} rows; see errors.csv")
+        if table.num_rows > limit:
+            sheet.write(0, table.num_columns, f"First {limit:,} of {table.num_rows:,} rows; see errors.csv")
     workbook.close()
 
 
