@@ -206,6 +206,7 @@ print(audit.verify().describe())
 """
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_many_concurrent_writers_produce_one_valid_chain(tmp_path):
     """Real concurrency: separate processes, each with its own database connection."""

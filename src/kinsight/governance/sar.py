@@ -227,28 +227,45 @@ def _normal(attribute: str, value: str) -> str:
 
 
 def _links(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str, Any]]:
-    """Why each record was joined to the others, in plain English.
+    """Why the records were joined, in plain English: one explanation per record but the first.
 
-    Each record after the first is explained by the earlier record it shares the
-    strongest details with (the way the child index builds a person up)."""
+    The explanations form a spanning tree: each step joins the record that shares
+    the strongest details with one already explained, the way a person is built
+    up from their clearest matches first."""
+    attributes = {id(r): _attributes(config, r) for r in records}
+
+    def agreeing(a: HeldRecord, b: HeldRecord) -> list[str]:
+        left, right = attributes[id(a)], attributes[id(b)]
+        return [k for k in _EVIDENCE if k in left and left[k] == right.get(k)
+                and (k != "other_id" or _namespace(config, a) == _namespace(config, b))]
+
+    def strength(evidence: list[str]) -> list[bool]:
+        return [k in evidence for k in _EVIDENCE]
+
+    if not records:
+        return []
+    joined, waiting = [max(records, key=lambda r: len(attributes[id(r)]))], list(records)
+    waiting.remove(joined[0])
     explained: list[dict[str, Any]] = []
-    seen: list[tuple[HeldRecord, dict[str, str]]] = []
-    for record in records:
-        attributes = _attributes(config, record)
-        if seen:
-            best, agreeing = max(
-                ((other, [a for a in _EVIDENCE if a in attributes and attributes[a] == other_attrs.get(a)])
-                 for other, other_attrs in seen),
-                key=lambda pair: [a in pair[1] for a in _EVIDENCE],
-            )
-            explained.append({
-                "record": {"source": record.source, "record_id": record.record_id},
-                "linked_to": {"source": best.source, "record_id": best.record_id},
-                "agreeing": agreeing,
-                "explanation": _explain(record, best, agreeing),
-            })
-        seen.append((record, attributes))
+    while waiting:
+        record, other, evidence = max(
+            ((r, o, agreeing(r, o)) for r in waiting for o in joined), key=lambda t: strength(t[2]))
+        explained.append({
+            "record": {"source": record.source, "record_id": record.record_id},
+            "linked_to": {"source": other.source, "record_id": other.record_id},
+            "agreeing": evidence,
+            "explanation": _explain(record, other, evidence),
+        })
+        joined.append(record)
+        waiting.remove(record)
     return explained
+
+
+def _namespace(config: ProjectConfig, record: HeldRecord) -> Any:
+    try:
+        return config.source(record.source).options.get("id_namespace")
+    except KinsightError:
+        return None
 
 
 def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:

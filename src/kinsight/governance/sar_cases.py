@@ -116,6 +116,11 @@ def complete(reference: str, *, on: date, actor: str) -> SubjectAccessCase:
     return case
 
 
+def status(reference: str, today: date | None = None) -> CaseStatus:
+    """Where one case stands today."""
+    return status_of(_case(reference), today)
+
+
 def status_of(case: SubjectAccessCase, today: date | None = None) -> CaseStatus:
     """The case's deadline, counting lawful pauses (an open pause counts up to today)."""
     today = today or timezone.localdate()
