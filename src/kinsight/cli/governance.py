@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from kinsight.cli.app import ConfigOption, app
 from kinsight.core.config import ProjectConfig, load_config
 from kinsight.core.errors import KinsightError
 
-console = Console(highlight=False)
+# Piped or captured output keeps whole lines: ids in a table must never be cut short.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 ActorOption = typer.Option(None, "--actor", help="Who is acting (default: $KINSIGHT_USER or your login).")
 

@@ -285,7 +285,8 @@ def _purposes(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str
         try:
             document = agreements.get(agreement_id).document
         except KinsightError:
-            used.append({"agreement": agreement_id, "title": agreement_id, "why": "agreement not loaded"})
+            used.append({"agreement": agreement_id, "title": agreement_id, "purposes": [],
+                         "why": "The agreement covering this information is not on record here; ask the council."})
             continue
         used.append({
             "agreement": agreement_id,
