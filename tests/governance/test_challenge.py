@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from kinsight.core.errors import KinsightError
@@ -25,7 +23,38 @@ def raise_link(**overrides):
     return challenge.raise_challenge(**{**details, **overrides})
 
 
-def test_an_upheld_link_challenge_unlinks_for_every_later_linkage_run(tmp_path):
+class RecordingIndex:
+    """Stands in for kinsight.linkage.ChildIndex, recording the decisions it is given."""
+
+    decisions: list = []
+
+    @classmethod
+    def open(cls, folder):
+        return cls()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        pass
+
+    def decide(self, pair, same, reviewer, reason):
+        self.decisions.append((pair, same, reviewer, reason))
+        return []
+
+
+@pytest.fixture
+def child_index(tmp_path, monkeypatch):
+    from kinsight.linkage import index
+
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / index.INDEX_FILE).touch()
+    RecordingIndex.decisions = []
+    monkeypatch.setattr("kinsight.linkage.ChildIndex", RecordingIndex)
+    return RecordingIndex
+
+
+def test_an_upheld_link_challenge_unlinks_in_the_child_index_for_every_later_run(tmp_path, child_index):
     raised = raise_link()
     assert challenge.open_challenges() == [raised]
     decided = challenge.resolve(raised.reference, decision="unlink", resolver="dpo.jones", resolver_role="dpo",
@@ -33,10 +62,8 @@ def test_an_upheld_link_challenge_unlinks_for_every_later_linkage_run(tmp_path):
                                 warehouse=tmp_path, now=NOW)
     assert decided.status == "unlinked"
     assert challenge.cannot_link_pairs() == [("school_census", "SCH-1", "health_visiting", "HV-77")]
-    with open(tmp_path / challenge.CANNOT_LINK_FILE, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    assert rows == [{"source_l": "school_census", "record_id_l": "SCH-1", "source_r": "health_visiting",
-                     "record_id_r": "HV-77", "challenge": raised.reference, "decided_at": rows[0]["decided_at"]}]
+    assert child_index.decisions == [(("school_census", "SCH-1", "health_visiting", "HV-77"), False, "dpo.jones",
+                                      f"challenge {raised.reference} upheld by the data protection officer")]
     assert challenge.open_challenges() == []
     logged = list(AuditEntry.objects.filter(target=CHILD).values_list("action", "outcome"))
     assert logged == [("challenge.raised", "open"), ("challenge.resolved", "unlinked")]
@@ -97,3 +124,18 @@ def test_a_challenge_is_decided_once(tmp_path):
     with pytest.raises(KinsightError, match="already decided"):
         challenge.resolve(raised.reference, decision="unlink", resolver="dpo", resolver_role="dpo",
                           reason="changed my mind", warehouse=tmp_path)
+
+
+def test_constraints_decided_before_the_index_existed_are_applied_once_it_does(tmp_path, monkeypatch):
+    raised = raise_link()
+    challenge.resolve(raised.reference, decision="unlink", resolver="dpo.jones", resolver_role="dpo",
+                      reason="Two different children", warehouse=tmp_path / "no-index-yet", now=NOW)
+    assert challenge.cannot_link_pairs()  # kept in the control plane meanwhile
+    from kinsight.linkage import index
+
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / index.INDEX_FILE).touch()
+    RecordingIndex.decisions = []
+    monkeypatch.setattr("kinsight.linkage.ChildIndex", RecordingIndex)
+    assert challenge.apply_cannot_links(tmp_path / "index") == 1
+    assert RecordingIndex.decisions[0][:2] == (("school_census", "SCH-1", "health_visiting", "HV-77"), False)
