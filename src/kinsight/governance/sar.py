@@ -269,7 +269,7 @@ def _namespace(config: ProjectConfig, record: HeldRecord) -> Any:
 
 
 def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:
-    this, that = _source_words(record.source)["title"], _source_words(other.source)["title"]
+    this, that = _in_sentence(record.source), _in_sentence(other.source)
     if not agreeing:
         return (f"Your {this} record was joined to your {that} record by the linkage program, which "
                 "judged from partly matching details (for example a name spelt differently) that they are "
@@ -277,6 +277,12 @@ def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:
     words = [_EVIDENCE[a] for a in agreeing]
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     return f"Your {this} record was joined to your {that} record because both have the same {listed}."
+
+
+def _in_sentence(source: str) -> str:
+    """A source's title as it reads inside "your … record": "school census", "Ofsted inspection list"."""
+    title = _source_words(source)["title"].removesuffix(" record")
+    return title if title.split()[0].istitle() and title.split()[0] in {"Ofsted"} else title[0].lower() + title[1:]
 
 
 def _purposes(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str, Any]]:
