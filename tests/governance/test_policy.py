@@ -29,6 +29,8 @@ NAMES = ("person_records.forename", "person_records.surname")
 def caseloads(starter_agreements):
     for user in ("sw.patel", "ehw.okafor", "yw.smith", "hv.brown"):
         policy.add_relationship(user=user, person_id=CHILD, start=date(2026, 1, 5), actor="allocations")
+    policy.add_relationship(user="amara.o", person_id=CHILD, start=date(2026, 1, 5), relationship="self",
+                            actor="identity check")
 
 
 def ask(user, role, organisation, purpose, dataset, fields, person_id=CHILD):
@@ -58,6 +60,12 @@ CASES = {
         ("dpo.jones", "dpo", "la", "subject_access", "case_notes", ("case_notes.note_text",), STRANGER,
          True, "multi-agency-safeguarding@v1", "dpo-rights-requests", ("case_notes.note_text",)),
         ("admin.root", "admin", "la", "safeguarding", "cin_census", CP_FACTORS, CHILD,
+         False, None, None, ()),
+        ("amara.o", "family", "la", "subject_access", "case_notes", ("case_notes.note_text",), CHILD,
+         False, None, None, ()),
+        ("amara.o", "family", "la", "subject_access", "cin_census", ("cp_plans.latest_category",), CHILD,
+         True, "multi-agency-safeguarding@v1", "family-own-records", ("cp_plans.latest_category",)),
+        ("amara.o", "family", "la", "subject_access", "cin_census", ("cp_plans.latest_category",), STRANGER,
          False, None, None, ()),
     ],
     "early-help": [

@@ -41,6 +41,12 @@ def _deployment(config: Path) -> ProjectConfig:
     return project
 
 
+def _group(name: str, help: str) -> typer.Typer:
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
 def _exit_unless_intact(result) -> None:
     if result.intact:
         console.print(result.describe())
@@ -51,9 +57,7 @@ def _exit_unless_intact(result) -> None:
 
 # ----------------------------------------------------------------------------- agreements
 
-agreements_app = typer.Typer(help="Data sharing agreements: list, show, load, activate, suspend.",
-                             no_args_is_help=True)
-app.add_typer(agreements_app, name="agreements")
+agreements_app = _group("agreements", "Data sharing agreements: list, show, load, activate, suspend.")
 
 
 @agreements_app.command("list")
@@ -132,8 +136,7 @@ def agreements_suspend(agreement_id: str, reason: str = typer.Option(..., help="
 
 # ----------------------------------------------------------------------------- audit
 
-audit_app = typer.Typer(help="The tamper-evident audit log: verify, export, checkpoint.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+audit_app = _group("audit", "The tamper-evident audit log: verify, export, checkpoint.")
 
 
 @audit_app.command("verify")
@@ -220,8 +223,7 @@ def sar(
 
 # ----------------------------------------------------------------------------- challenge
 
-challenge_app = typer.Typer(help="Challenges to links and facts: raise, list, resolve.", no_args_is_help=True)
-app.add_typer(challenge_app, name="challenge")
+challenge_app = _group("challenge", "Challenges to links and facts: raise, list, resolve.")
 
 
 @challenge_app.command("raise")
@@ -290,8 +292,7 @@ def challenge_resolve(
 
 # ----------------------------------------------------------------------------- retention
 
-retention_app = typer.Typer(help="Retention: purge what is past its agreement's retention.", no_args_is_help=True)
-app.add_typer(retention_app, name="retention")
+retention_app = _group("retention", "Retention: purge what is past its agreement's retention.")
 
 
 @retention_app.command("run")
