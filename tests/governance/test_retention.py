@@ -53,6 +53,13 @@ def test_records_past_retention_are_purged_listed_for_the_pipeline_and_audited(c
     assert sar.subject_access(config, KAI, actor="dpo")["records"] == []
 
 
+def test_a_run_expires_agreements_past_their_expiry_date(config):
+    report = retention.run(config, today=date(2029, 4, 1))
+    assert set(report.agreements_expired) == {"early-help@v1", "multi-agency-safeguarding@v1",
+                                              "performance-reporting@v1", "research@v1"}
+    assert AuditEntry.objects.filter(action="agreement.expired").count() == 4
+
+
 def test_a_second_run_purges_nothing_new(config):
     retention.run(config, today=AFTER_KAI_IS_25)
     assert retention.run(config, today=AFTER_KAI_IS_25).purged == {}

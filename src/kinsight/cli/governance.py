@@ -318,6 +318,8 @@ def retention_run(
         console.print(f"nothing is past retention on {report.today}")
     for source, why in sorted(report.left_alone.items()):
         console.print(f"left {source} alone: {why}")
+    for label in report.agreements_expired:
+        console.print(f"{label} passed its expiry date: now expired")
     for code in report.keys_destroyed:
         console.print(f"{'would destroy' if report.dry_run else 'destroyed'} the key of research project {code}")
     if report.snapshots_deleted:

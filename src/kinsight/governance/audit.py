@@ -106,6 +106,11 @@ def live_entries(batch: int = 2000) -> Iterator[dict[str, Any]]:
         last = rows[-1].seq
 
 
+def entries_about(target: str) -> list[AuditEntry]:
+    """Every entry about one person (``person_id``) or object, oldest first: "who looked, and why"."""
+    return list(AuditEntry.objects.filter(target=target).order_by("seq"))
+
+
 def verify() -> Verification:
     """Check the live log: the chain itself, its recorded head, and every stored checkpoint."""
     result = verify_entries(live_entries())

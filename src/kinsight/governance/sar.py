@@ -31,7 +31,7 @@ from kinsight.core.config import ProjectConfig
 from kinsight.core.errors import KinsightError
 from kinsight.governance import agreements, audit, catalogue, retention
 from kinsight.governance.holdings import HeldRecord, Holdings
-from kinsight.governance.models import AuditEntry, Challenge, Rectification
+from kinsight.governance.models import Challenge, Rectification
 
 WITHHELD = "[withheld: about someone else]"
 
@@ -320,7 +320,7 @@ def _recipients(person_id: str) -> list[dict[str, Any]]:
         {"when": e.at.isoformat(timespec="seconds"), "who": e.actor, "role": _role_title(e.role),
          "purpose": _purpose_title(e.purpose), "what": e.action, "outcome": e.outcome,
          "agreement": e.agreement}
-        for e in AuditEntry.objects.filter(target=person_id).order_by("seq")
+        for e in audit.entries_about(person_id)
     ]
 
 
