@@ -10,10 +10,13 @@ Macros available to rules:
 
 ``dt(text)``             the date in ``dd/mm/YYYY``, or null if it is not a real date;
 ``age(dob, on)``         whole years of age on a date;
+``filled([a, b, …])``    how many of the values are not blank;
 ``collection_start()``   1 April of the collection year's start;
 ``collection_end()``     31 March of the collection year's end;
 ``la_code()``            the LA being validated (ONS code);
 ``codes``                a table (list, code) of every code list, for ``IN (SELECT …)``.
+
+Views shared by a return's rules are declared in ``rules/<return>/views.sql``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pyarrow as pa
 import yaml
 
 from kinsight.core.errors import KinsightError
-from kinsight.quality.catalogue import Rule, load_rules
+from kinsight.quality.catalogue import RULES_FOLDER, Rule, load_rules
 from kinsight.quality.patterns import compile_pattern, fields_in, literal, quote
 from kinsight.quality.result import FINDINGS_SCHEMA, InputFile, ValidationResult
 
@@ -95,14 +98,18 @@ class Engine:
 
     def _define_macros(self) -> None:
         start, end = date(self.year - 1, 4, 1), date(self.year, 3, 31)
-        self.con.execute(f"CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE)")
+        # One statement list, not one call each: a connection per validation must be cheap.
         self.con.execute(
-            "CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob) "
-            "- CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END"
+            f"""
+            CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE);
+            CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob)
+                - CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END;
+            CREATE MACRO filled(items) AS len(list_filter(items, lambda v: v IS NOT NULL));
+            CREATE MACRO collection_start() AS DATE '{start.isoformat()}';
+            CREATE MACRO collection_end() AS DATE '{end.isoformat()}';
+            CREATE MACRO la_code() AS {literal(self.la)};
+            """
         )
-        self.con.execute(f"CREATE MACRO collection_start() AS DATE '{start.isoformat()}'")
-        self.con.execute(f"CREATE MACRO collection_end() AS DATE '{end.isoformat()}'")
-        self.con.execute(f"CREATE MACRO la_code() AS {literal(self.la)}")
         lists = code_lists(self.return_type)
         codes = pa.table(
             {
@@ -144,15 +151,21 @@ class Engine:
             self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous))
 
     def _create_absent_tables(self) -> None:
-        for name, columns in self.columns.items():
-            for target in (name, name + PREVIOUS):
-                if target not in self.supplied:
-                    typed = ", ".join(f"{quote(c)} VARCHAR" for c in columns)
-                    self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote(target)} ({typed}, row_number INTEGER)")
+        statements = [
+            f"CREATE TABLE {quote(target)} ({', '.join(f'{quote(c)} VARCHAR' for c in columns)}, row_number INTEGER);"
+            for name, columns in self.columns.items()
+            for target in (name, name + PREVIOUS)
+            if target not in self.supplied
+        ]
+        if statements:
+            self.con.execute("\n".join(statements))
 
     def run(self) -> ValidationResult:
         """Run every rule whose tables were supplied; skip (and say so) the rest."""
         self._create_absent_tables()
+        views = RULES_FOLDER / self.return_type / "views.sql"
+        if views.is_file():
+            self.con.execute(views.read_text(encoding="utf-8"))
         found: list[pa.Table] = []
         skipped: dict[str, str] = {}
         for rule in self.rules:
