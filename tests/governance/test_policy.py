@@ -161,6 +161,13 @@ def test_a_relationship_counts_only_between_its_dates(starter_agreements):
     assert "break-glass is available" in decision.reasons[0]
 
 
+def test_a_practitioners_caseload_is_their_current_relationships(starter_agreements):
+    policy.add_relationship(user="sw.patel", person_id=CHILD, start=date(2026, 1, 1), actor="allocations")
+    policy.add_relationship(user="sw.patel", person_id=STRANGER, start=date(2025, 1, 1), end=date(2025, 12, 31),
+                            actor="allocations")
+    assert [r.person_id for r in policy.caseload("sw.patel", NOW.date())] == [CHILD]
+
+
 def test_break_glass_opens_time_limited_access_for_dpo_review(starter_agreements):
     use = policy.break_glass(user="sw.patel", role="social_worker", organisation="la", person_id=STRANGER,
                              reason="Police report child missing overnight; need placement history now",
