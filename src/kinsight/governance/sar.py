@@ -125,8 +125,11 @@ def render_html(pack: dict[str, Any]) -> str:
 @cache
 def _templates() -> jinja2.Environment:
     folder = Path(str(resources.files("kinsight.governance").joinpath("data")))
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    # Column names as a person reads them: NOTE_TEXT → "Note text", sessions_possible → "Sessions possible".
+    environment.filters["humanise"] = lambda name: str(name).replace("_", " ").strip().capitalize()
+    return environment
 
 
 def _write(path: Path, text: str) -> None:
