@@ -230,30 +230,13 @@ def test_subject_access_is_complete_and_discloses_no_other_child_on_the_syntheti
                 assert not re.search(rf"\b{re.escape(identifier)}\b", text), (child, other, identifier)
 
 
-def test_the_child_indexs_match_probability_is_given_where_it_scored_the_pair(config, monkeypatch):
+def test_the_child_indexs_match_probability_is_given_where_it_scored_the_pair(config, fake_child_index):
     import pyarrow as pa
 
-    from kinsight.linkage.index import INDEX_FILE
-
-    class ScoredIndex:
-        @classmethod
-        def open(cls, folder):
-            return cls()
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *_):
-            pass
-
-        def pairs(self):
-            return pa.table({"source_l": ["health_visiting", "school_census"], "record_id_l": ["HV-77", "SCH-2"],
-                             "source_r": ["social_care_persons", "school_census"], "record_id_r": ["SC1001", "SCH-3"],
-                             "match_probability": [0.987, 0.2], "match_weight": [9.6, -2.0]})
-
-    (config.warehouse / "index").mkdir()
-    (config.warehouse / "index" / INDEX_FILE).touch()
-    monkeypatch.setattr("kinsight.linkage.ChildIndex", ScoredIndex)
+    fake_child_index(config.warehouse, pa.table({
+        "source_l": ["health_visiting", "school_census"], "record_id_l": ["HV-77", "SCH-2"],
+        "source_r": ["social_care_persons", "school_census"], "record_id_r": ["SC1001", "SCH-3"],
+        "match_probability": [0.987, 0.2], "match_weight": [9.6, -2.0]}))
     health = next(link for link in pack_for(config)["links"] if link["record"]["source"] == "health_visiting")
     assert health["linked_to"] == {"source": "social_care_persons", "record_id": "SC1001"}
     assert health["match_probability"] == 0.987
