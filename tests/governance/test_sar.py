@@ -76,6 +76,15 @@ def test_third_parties_are_redacted_unless_they_are_the_requester(config):
     assert relationship["related_person_id"] == KAI
 
 
+def test_a_source_file_changed_since_the_snapshot_never_shows_another_childs_row(config):
+    school = config.source("school_census").path / "school_census_2026-10.csv"
+    lines = school.read_text(encoding="utf-8").splitlines()
+    school.write_text("\n".join([lines[0], lines[2], lines[1], lines[3]]) + "\n", encoding="utf-8")  # rows 1, 2 swap
+    record = next(r for r in pack_for(config)["records"] if r["source"] == "school_census")
+    assert record["data"] == {}
+    assert record["facts"]["education"]  # what the warehouse holds is still shown
+
+
 def test_a_record_reference_finds_the_same_child(config):
     assert pack_for(config, "health_visiting:HV-77")["subject"]["person_id"] == AMARA
 

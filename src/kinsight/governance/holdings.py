@@ -160,6 +160,10 @@ class Holdings:
         if not 0 <= index < table.num_rows:
             return {}
         row = table.slice(index, 1).to_pylist()[0]
+        # A file changed since the snapshot could put someone else's row at this number:
+        # show the row only if it is still this record.
+        if str(row.get(source.record_id)) != record.record_id:
+            return {}
         row.pop(ROW_NUMBER, None)
         return row
 
