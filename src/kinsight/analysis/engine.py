@@ -8,6 +8,7 @@ breakdown for every period come back from a single pass over the data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import duckdb
@@ -88,14 +89,34 @@ def _create_tables(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) ->
 
 
 def prepare(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
-    """Give the connection everything indicator SQL may use (see indicators.yaml)."""
+    """Give the connection the tables and macros indicator SQL may use (see indicators.yaml).
+    The library's shared views are made on first use by :func:`ensure_views`."""
     for name, body in _MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
     _create_tables(con, periods)
-    views = {"person_dims": _PERSON_DIMS, **library().views}
-    for name, sql in views.items():
+    for name in _views():
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _views() -> dict[str, str]:
+    return {"person_dims": _PERSON_DIMS, **library().views}
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Materialise (as TEMP tables, once per :func:`prepare`) every shared view ``sql`` names,
+    after the views those name: each is then computed once, not once per indicator."""
+    views = _views()
+    for name in views:
+        if not re.search(rf"\b{name}\b", sql):
+            continue
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        ).fetchone()[0]
+        if exists:
+            continue
+        ensure_views(con, views[name])
         try:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+            con.execute(f"CREATE TEMP TABLE {name} AS {views[name]}")
         except (duckdb.CatalogException, duckdb.BinderException) as error:
             raise KinsightError(
                 f"the snapshot lacks what the view {name} needs: {_first_line(error)}"
@@ -248,6 +269,7 @@ def compute(
             continue  # annual returns (OC3, EYFSP) give nothing month by month
         wanted = [b for b in item.breakdowns if chosen is None or b in chosen]
         for sql in _aggregate_sql(item, wanted):
+            ensure_views(con, sql)
             try:
                 raw = con.execute(sql).df()
             except duckdb.Error as error:
