@@ -27,8 +27,10 @@ RESULT_COLUMNS = [
 TOTAL = "Total"
 
 _MACROS = {
-    "truthy": "(x) AS coalesce(lower(trim(CAST(x AS VARCHAR))) IN ('true', '1', 'y', 'yes', 't'), FALSE)",
-    "age_at": "(dob, d) AS year(d) - year(dob) - CASE WHEN strftime(d, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END",
+    "truthy": """(x) AS coalesce(
+        lower(trim(CAST(x AS VARCHAR))) IN ('true', '1', 'y', 'yes', 't'), FALSE)""",
+    "age_at": """(dob, d) AS year(d) - year(dob)
+        - CASE WHEN strftime(d, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END""",
     # Monday-to-Friday days after `a` up to and including `b`; bank holidays are not removed.
     "working_days": """(a, b) AS CASE WHEN b < a THEN NULL ELSE
         (date_diff('day', a, b) // 7) * 5
@@ -165,7 +167,8 @@ def _batch_sql(items: Sequence[Indicator], breakdowns: Sequence[str]) -> str:
     name_case, level_case = _level_columns(breakdowns)
     return (
         f"WITH {ctes}, units AS ({union}) "
-        f"SELECT u.indicator_id, u.period, {name_case} AS breakdown, {level_case} AS level, {_SUMS} "
+        f"SELECT u.indicator_id, u.period, {name_case} AS breakdown, {level_case} AS level, "
+        f"{_SUMS} "
         "FROM units u LEFT JOIN person_dims d USING (person_id) "
         f"GROUP BY GROUPING SETS ({', '.join(sets)})"
     )

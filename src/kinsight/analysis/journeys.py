@@ -81,7 +81,8 @@ def journeys(con: duckdb.DuckDBPyConnection, period: str | Period = "2025-04..20
     firsts = firsts.sort_values(["person_id", "entered", "rank"])
     firsts["next"] = firsts.groupby("person_id")["stage"].shift(-1)
     links = (firsts.dropna(subset=["next"]).groupby(["stage", "next"]).size()
-             .rename("children").reset_index().rename(columns={"stage": "source", "next": "target"}))
+             .rename("children").reset_index()
+             .rename(columns={"stage": "source", "next": "target"}))
     small = (links["children"] > 0) & (links["children"] < threshold)
     shown = links[~small].reset_index(drop=True)
     nodes = [{"id": stage, "label": label} for stage, (label, _) in STAGES.items()]
