@@ -85,15 +85,22 @@ def _timed(timings: dict[str, float], stage: str):
     timings[stage] = round(time.perf_counter() - start, 3)
 
 
+@contextmanager
+def _naming(source: str):
+    """Errors about a source's input start with the source's name (once)."""
+    try:
+        yield
+    except KinsightError as error:
+        message = str(error).replace(f"source {source}: ", "")
+        raise KinsightError(f"source {source}: {message}") from None
+
+
 def _ingest(config: ProjectConfig, warehouse: Warehouse, tell: ProgressHook) -> list[LoadedSource]:
     loaded = []
     for done, source in enumerate(config.sources):
         tell("ingest", done, len(config.sources), source.name)
-        try:
+        with _naming(source.name):
             loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir))
-        except KinsightError as error:
-            message = str(error).replace(f"source {source.name}: ", "")
-            raise KinsightError(f"source {source.name}: {message}") from None
     tell("ingest", len(config.sources), len(config.sources), "all sources read")
     return loaded
 
@@ -107,21 +114,19 @@ def _validate(config: ProjectConfig, loaded: list[LoadedSource], warehouse: Ware
         tell("validate", done, len(returns), source.config.name)
         module_name, function = _VALIDATORS[source.config.format]
         validate = getattr(importlib.import_module(module_name), function)
-        headlines[source.config.name] = _cached_headline(
-            warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
+        with _naming(source.config.name):
+            headlines[source.config.name] = _cached_headline(
+                warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
     tell("validate", len(returns), len(returns), "returns validated")
     return headlines
 
 
 def _headline(config: ProjectConfig, source: LoadedSource, validate) -> dict[str, Any]:
     current, *previous = [unit.path for unit in source.units]
-    year = source.config.options.get("year") or source.units[0].collection_year
-    if year is None:
-        raise KinsightError(f"source {source.config.name}: set `year = 2026` (the collection year) "
-                            "on the source; it cannot be told from the folder name")
+    year = source.units[0].collection_year
     paths = [current] if source.config.format == "ssda903" else current
-    result = validate(paths, int(year), config.la, previous=tuple(previous))
-    return dict(result.headline(), collection_year=int(year))
+    result = validate(paths, year, config.la, previous=tuple(previous))
+    return dict(result.headline(), collection_year=year)
 
 
 def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dict[str, Any]:
