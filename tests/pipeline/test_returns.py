@@ -150,3 +150,17 @@ def test_linked_children_of_the_returns_become_persons_with_their_ethnicity(retu
     persons = con.execute("SELECT la_child_id, ethnicity, sex, dob::VARCHAR FROM persons ORDER BY 1").fetchall()
     assert ("C2", "BAFR", "F", "2012-01-02") in persons
     assert ("C1", "WBRI", "M", "2015-03-27") in persons
+
+
+def test_the_returns_give_person_records_through_their_mapping(returns, monkeypatch):
+    monkeypatch.undo()  # the real person records reader
+    from kinsight.sources.person_records import read_person_records
+
+    config = load_config(returns)
+    header = read_person_records(config.source("ssda903"))
+    assert header.select(["source", "record_id", "other_id", "sex", "upn"]).to_pylist() == [
+        {"source": "ssda903", "record_id": "C1", "other_id": "C1", "sex": "M", "upn": "A123456789012"}]
+    assert header["file"][0].as_py().endswith("header.csv") and header["row_number"][0].as_py() == 1
+    children = read_person_records(config.source("cin_census"))
+    assert [str(d) for d in children["dob"].to_pylist()] == ["2015-03-27", "2012-01-02"]
+    assert children["sex"].to_pylist() == ["M", "F"]
