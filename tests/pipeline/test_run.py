@@ -6,12 +6,11 @@ import json
 
 import duckdb
 import pytest
+from pipeline_fixtures import HV_APRIL, write
 
 from kinsight.core.config import load_config
 from kinsight.store import Warehouse, open_snapshot, run_pipeline
 from kinsight.store.model import LINEAGE, tables
-
-from pipeline_fixtures import HV_APRIL, write
 
 
 def test_a_run_publishes_a_snapshot_with_every_source_and_makes_it_current(deployment):

@@ -9,7 +9,13 @@ from pipeline_fixtures import ANNEX_A, write_xlsx
 from kinsight.core.errors import KinsightError, UnusableInput
 from kinsight.sources.annex_a import read_children, read_lists
 from kinsight.sources.files import with_row_numbers
-from kinsight.sources.schema import fields_in_year, fields_of, load_schema, schema_names, type_columns
+from kinsight.sources.schema import (
+    fields_in_year,
+    fields_of,
+    load_schema,
+    schema_names,
+    type_columns,
+)
 
 #: docs/contracts.md §2: each partner source the synthetic LA writes, with its record id.
 CONTRACT_SOURCES = {
