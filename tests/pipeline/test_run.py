@@ -127,6 +127,20 @@ def test_a_monthly_refresh_reads_only_the_new_extract_and_keeps_earlier_snapshot
         "SELECT count(*) FROM asq_reviews").fetchone()[0] == 3
 
 
+def test_a_replaced_extract_is_read_again_and_its_old_cache_entry_removed(deployment):
+    config = load_config(deployment)
+    run_pipeline(config)
+    path = deployment.parent / "partners/homelessness/homelessness_2025-03.csv"
+    path.write_text(path.read_text().replace("eviction", "family evicted"))
+    summary = run_pipeline(config)
+    homelessness = next(s for s in summary["sources"] if s["name"] == "homelessness")
+    assert homelessness["files_reused"] == 0
+    assert summary["cache_entries_removed"] == 1
+    assert len(list((Warehouse.of(config).cache_dir / "homelessness").iterdir())) == 1
+    assert open_snapshot(config).execute("SELECT DISTINCT reason FROM homelessness").fetchall() == [
+        ("family evicted",)]
+
+
 def test_an_unchanged_file_keeps_its_load_id_across_runs(deployment):
     config = load_config(deployment)
     run_pipeline(config)

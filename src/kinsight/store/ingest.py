@@ -61,6 +61,8 @@ class LoadedUnit:
     reused: bool
     #: The linkage input for this unit (contracts §3), when it is linked.
     person_records: pa.Table | None = None
+    #: Its cache entry (``<cache>/<source>/<sha256>-<key>``).
+    cache_entry: Path | None = None
 
     @property
     def rows(self) -> int:
@@ -126,6 +128,21 @@ def ingest_source(source: SourceConfig, base: Path, cache_dir: Path) -> LoadedSo
     return loaded
 
 
+def prune_cache(cache_dir: Path, loaded: list[LoadedSource]) -> int:
+    """Delete cached units this run did not use (replaced files, dropped sources); return how many.
+
+    Called after a successful run only: the units a failed run never reached must
+    stay cached for the next attempt.
+    """
+    used = {unit.cache_entry for source in loaded for unit in source.units}
+    removed = 0
+    for entry in cache_dir.glob("*/*"):
+        if entry.parent.name != "validation" and entry.is_dir() and entry not in used:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def sha256_of(path: Path) -> str:
     """The content hash of a file, or of a folder's files (names and contents)."""
     digest = hashlib.sha256()
@@ -151,11 +168,11 @@ def _load_unit(source: SourceConfig, path: Path, cache_dir: Path, key: str, want
             tables = {name: pq.read_table(entry / f"{name}.parquet") for name in meta["tables"]}
             records = tables.pop(PERSON_RECORDS, None)
             return LoadedUnit(path, sha, load_id, datetime.fromisoformat(meta["loaded_at"]), tables,
-                              meta["issues"], meta["collection_year"], True, records)
+                              meta["issues"], meta["collection_year"], True, records, entry)
     read = read_unit(source, path)
     records = _person_records(source, path) if wants_records else None
     unit = LoadedUnit(path, sha, load_id, datetime.now(UTC), read.tables,
-                      [i.as_dict() for i in read.issues], read.collection_year, False, records)
+                      [i.as_dict() for i in read.issues], read.collection_year, False, records, entry)
     _save(unit, entry)
     return unit
 
