@@ -7,6 +7,7 @@ only when complete, so an interrupted or failed run leaves nothing half-written.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,17 +42,25 @@ class Summary:
     faults: int
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write a table as UTF-8 CSV with every value as text (what partners send)."""
+def write_csv(table: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
+    """Write a table as CSV with every value as text (what partners send).
+
+    Some partner systems still export Windows-1252; ``encoding`` reproduces that.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     arrow = pa.Table.from_pandas(table.astype(str).replace({"nan": "", "None": "", "NaT": ""}),
                                  preserve_index=False)
     pacsv.write_csv(arrow, path, pacsv.WriteOptions(quoting_style="needed"))
+    if encoding != "utf-8":
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding, errors="replace"))
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write sheets of text cells; the workbook's creation date is fixed so a seed gives
+    the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(str(path), {"constant_memory": True}) as book:
+        book.set_properties({"created": datetime(2000, 1, 1)})
         bold = book.add_format({"bold": True})
         for name, frame in sheets.items():
             sheet = book.add_worksheet(name)
@@ -157,7 +166,7 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
         if extract.file.endswith(".xlsx"):
             write_xlsx({"Sheet1": extract.table}, path)
         else:
-            write_csv(extract.table, path)
+            write_csv(extract.table, path, extract.encoding)
         truth(extract.source, extract.table[extract.record_id], extract.persons)
 
     progress("next month's update")

@@ -66,7 +66,7 @@ def _age_weight(age_years: np.ndarray) -> np.ndarray:
 def _referral_dates(rng, people, start: int, end: int, scale: float, chain: float):
     """Referral chains: a first referral at the child's hazard, then re-referrals within a year."""
     dob = people["dob"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    risk = people["risk"].to_numpy()
+    risk = people["risk"].to_numpy() ** parameters()["referral"]["risk_power"]
     years = (end - start) / YEAR
     mid_age = (start + end) / 2 - dob
     rate = scale * risk * _age_weight(np.clip(mid_age / YEAR, 0, 18))
