@@ -3,8 +3,9 @@
 Each unit of a source (a file, or the 903's folder) is hashed; a unit whose hash
 was seen before is taken from ``<warehouse>/cache`` as parquet instead of being
 parsed again, so a monthly refresh costs the new files only. The cache key also
-covers the source's schema and its configuration, so a changed mapping or
-schema re-reads the file rather than reusing tables typed the old way.
+covers the source's configuration, its schema and the code that reads it, so a
+changed mapping, schema or reader re-reads the file rather than reusing tables
+made the old way.
 
 Rows are *rejected* (left out of the warehouse, counted with the reason) only
 when nobody can be attached to them: no record id, or a record id already used
@@ -202,8 +203,12 @@ def _person_records(source: SourceConfig, path: Path) -> pa.Table:
     return read_person_records(replace(source, path=path))
 
 
-def _config_key(source: SourceConfig, schema_digest: str) -> str:
-    described = json.dumps([CACHE_VERSION, schema_digest, source.format, source.record_id,
+def _config_key(source: SourceConfig, reader_digest: str) -> str:
+    """What besides a unit's content decides the cached tables: the readers and the configuration."""
+    from kinsight.sources import person_records
+
+    person_reader = hashlib.sha256(Path(person_records.__file__).read_bytes()).hexdigest()
+    described = json.dumps([CACHE_VERSION, reader_digest, person_reader, source.format, source.record_id,
                             source.columns, source.options], sort_keys=True, default=str)
     return hashlib.sha256(described.encode()).hexdigest()[:12]
 
