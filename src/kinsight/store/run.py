@@ -73,6 +73,7 @@ def run_pipeline(config: ProjectConfig, progress: ProgressHook | None = None) ->
             summary["removed_snapshots"] = warehouse.apply_retention(int(keep)) if keep else []
             summary["cache_entries_removed"] = prune_cache(warehouse.cache_dir, loaded)
             tell("publish", 1, 1, f"snapshot {snapshot_id} is current")
+        warehouse.save_summary(snapshot_id, summary)  # now with retention and the publish time
     except BaseException:
         warehouse.discard(snapshot_id)
         raise
