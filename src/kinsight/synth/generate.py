@@ -23,7 +23,7 @@ from kinsight.core.errors import KinsightError
 from kinsight.synth import journeys, partners, population, returns
 from kinsight.synth.config import write_config
 from kinsight.synth.faults import inject_cin_faults, inject_faults
-from kinsight.synth.journeys import History
+from kinsight.synth.journeys import History, grouped
 from kinsight.synth.model import Setting, setting
 from kinsight.synth.updates import next_month
 
@@ -65,8 +65,12 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         for name, frame in sheets.items():
             sheet = book.add_worksheet(name)
             sheet.write_row(0, 0, list(frame.columns), bold)
+            # write_string skips xlsxwriter's per-cell type sniffing: every value here is text.
+            write = sheet.write_string
             for i, row in enumerate(frame.astype(str).itertuples(index=False), start=1):
-                sheet.write_row(i, 0, row)
+                for j, value in enumerate(row):
+                    if value:
+                        write(i, j, value)
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -200,8 +204,9 @@ def _children_truth(people: pd.DataFrame, history: History, run: Setting, gld_ch
     ep = history.episodes
     in_care_now = people["child_id"].isin(ep.loc[ep["DEC"] < 0, "child"]).to_numpy()
     factors = history.factors.merge(r[["referral_id", "person"]], on="referral_id")
-    child_factors = factors[factors["factor"] != "21"].groupby("person")["factor"].apply(
-        lambda f: " ".join(sorted(set(f))))
+    named = factors[factors["factor"] != "21"]
+    child_factors = pd.Series({person: " ".join(sorted(set(codes))) for person, codes in grouped(
+        named["person"].to_numpy(), named["factor"].to_numpy()).items()}, dtype=object)
     frame = people[["child_id", "household_id", "kind", "sex", "ethnicity", "lsoa11", "ward_code",
                     "imd_decile", "twin_of", "adopted", "uasc", "grt", "mobile", "domestic_abuse",
                     "parental_mental_health", "parental_substance_misuse", "parental_disability",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinsight.synth.journeys import YEAR, History, day, pick
+from kinsight.synth.journeys import YEAR, History, day, grouped, pick
 from kinsight.synth.model import Setting, parameters
 from kinsight.synth.noise import identity
 from kinsight.synth.returns import dates
@@ -333,8 +333,9 @@ def case_notes(rng, people: pd.DataFrame, history: History, run: Setting) -> Ext
     """Practitioners' notes whose text reflects what was true: factors, plans, placements."""
     ref = day(run.reference_date)
     r = history.referrals
-    factors = history.factors.groupby("referral_id")["factor"].apply(
-        lambda f: ", ".join(_FACTOR_WORDS[x] for x in f if x in _FACTOR_WORDS)).to_dict()
+    factors = {referral: ", ".join(_FACTOR_WORDS[x] for x in codes if x in _FACTOR_WORDS)
+               for referral, codes in grouped(history.factors["referral_id"].to_numpy(),
+                                              history.factors["factor"].to_numpy()).items()}
     notes = [pd.DataFrame({"person": r["person"], "date": r["referral_date"], "role": "Duty social worker",
                            "text": "Referral received from source " + r["referral_source"] + ". Information gathered and case discussed with manager."})]
     assessed = r[(r["assessment_auth"] >= 0) & (r["assessment_auth"] <= ref)]
