@@ -70,9 +70,20 @@ def _read_return(source: SourceConfig) -> pa.Table:
             f"source {source.name}: reading {source.format} returns as person records is not "
             "supported yet in this build"
         ) from None
-    table = reader(source)
-    if "source" not in table.column_names:
-        table = table.append_column("source", pa.array([source.name] * table.num_rows, pa.string()))
+    raw = reader(source.path)
+    # The readers give the return's own columns; map them as for a csv source.
+    wanted = {"record_id": source.record_id, **source.columns}
+    for name, column in wanted.items():
+        if column not in raw.column_names:
+            raise UnusableInput(
+                f"source {source.name}: the column {column!r} (mapped to {name}) is not in the return; "
+                f"it has {', '.join(raw.column_names)}",
+                file=source.path,
+                field=column,
+            )
+    table = pa.table({"source": pa.array([source.name] * raw.num_rows, pa.string()),
+                      **{name: raw[column] for name, column in wanted.items()},
+                      "file": raw["file"], ROW_NUMBER: raw[ROW_NUMBER]})
     return _standard(table, source)
 
 
