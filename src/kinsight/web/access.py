@@ -1,0 +1,43 @@
+"""Who may use which section: the role check every view starts with.
+
+The role check is the coarse gate (an analyst never opens the child view). Person-level pages
+then ask the governance policy decision point about the particular child, purpose and agreement
+— see ``kinsight.web.children``. A refusal on a person-level page or API endpoint is audited
+too, so guessing ids leaves a trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from kinsight.web.navigation import user_role
+from kinsight.web.roles import roles
+
+
+def has_section(request: HttpRequest, section: str) -> bool:
+    role = user_role(request)
+    return bool(role) and section in roles()[role].sections
+
+
+def section_required(section: str, on_refusal: Callable[[HttpRequest], None] | None = None):
+    """Decorate a view so only roles granted ``section`` reach it; others get 403.
+
+    ``on_refusal`` runs before the 403 (person-level views pass one that writes the audit entry).
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request: HttpRequest, *args, **kwargs):
+            if not has_section(request, section):
+                if on_refusal is not None:
+                    on_refusal(request)
+                raise PermissionDenied(f"your role does not include {section}")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate

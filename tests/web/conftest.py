@@ -1,0 +1,47 @@
+"""Fixtures for the web service: users in each role, signed-in clients, the mock OIDC provider."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kinsight.web.accounts.models import Account
+from mock_oidc_provider import MockOidcProvider
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str = "", username: str | None = None, **account) -> object:
+        username = username or f"{role or 'norole'}-user"
+        user = get_user_model().objects.create_user(username, password=PASSWORD)
+        Account.objects.create(user=user, role=role, **account)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A test client signed in with a new user of the given role."""
+
+    def sign_in(role: str, **account):
+        client.force_login(make_user(role, **account))
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def oidc_provider(settings):
+    provider = MockOidcProvider().start()
+    settings.KINSIGHT_OIDC = {
+        "metadata_url": provider.metadata_url,
+        "client_id": "kinsight-test-client",
+        "client_secret": "test-secret-not-real",
+        "label": "Sign in with your council account",
+        "roles": {"Council.SocialWorker": "practitioner"},
+    }
+    yield provider
+    provider.stop()
