@@ -32,7 +32,8 @@ SECTIONS: tuple[Section, ...] = (
 
 def user_role(request: HttpRequest) -> str | None:
     """The signed-in user's role key, or None (no account, or no role assigned yet)."""
-    account = getattr(request.user, "account", None) if request.user.is_authenticated else None
+    user = getattr(request, "user", None)  # absent when an error page renders early
+    account = getattr(user, "account", None) if user is not None and user.is_authenticated else None
     return account.role if account and account.role in roles() else None
 
 

@@ -92,7 +92,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # Plotly's own bundle is served from the Python package, never from a CDN.
-STATICFILES_DIRS = [("plotly", Path(plotly.__file__).parent / "package_data")]
+STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -124,6 +124,18 @@ SIGN_IN_FAILURE_WINDOW_MINUTES = 15
 
 #: The deployment being served (``kinsight serve --config``); None when there is none yet.
 KINSIGHT_CONFIG = os.environ.get("KINSIGHT_CONFIG") or None
+
+
+def _oidc(config_path: str | None) -> dict | None:
+    """Single sign-on settings from the deployment's ``[web.oidc]`` table, if it has one."""
+    if not config_path:
+        return None
+    from kinsight.core.config import load_config
+
+    return load_config(config_path).settings.get("web", {}).get("oidc") or None
+
+
+KINSIGHT_OIDC = _oidc(KINSIGHT_CONFIG)
 
 LOGGING = {
     "version": 1,
