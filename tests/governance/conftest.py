@@ -1,0 +1,29 @@
+"""Shared fixtures for the governance specification."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from kinsight.governance import agreements
+
+#: "Today" for the specification: every starter agreement is in date.
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def state_dir(settings, tmp_path):
+    """A fresh state folder (signing keys, checkpoints) for each test."""
+    settings.STATE_DIR = tmp_path / "state"
+    return settings.STATE_DIR
+
+
+@pytest.fixture
+def starter_agreements(db):
+    """The four starter templates, loaded and activated by the DPO."""
+    loaded = {}
+    for name in agreements.TEMPLATES:
+        agreements.load_template(name, actor="dpo.jones")
+        loaded[name] = agreements.transition(name, "active", actor="dpo.jones", now=NOW)
+    return loaded
