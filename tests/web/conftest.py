@@ -41,7 +41,7 @@ def oidc_provider(settings):
         "client_id": "kinsight-test-client",
         "client_secret": "test-secret-not-real",
         "label": "Sign in with your council account",
-        "roles": {"Council.SocialWorker": "practitioner"},
+        "roles": {"Council.SocialWorker": "social_worker"},
     }
     yield provider
     provider.stop()

@@ -64,7 +64,7 @@ def test_forms_are_refused_without_a_csrf_token(make_user):
 
 
 def test_every_form_carries_a_csrf_token(signed_in):
-    client = signed_in("administrator")
+    client = signed_in("admin")
     for path in ["/users/", "/"]:
         page = client.get(path).content.decode()
         forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", page, flags=re.S)

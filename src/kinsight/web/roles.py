@@ -1,4 +1,4 @@
-"""The roles a user can hold, declared as data in ``roles.yaml``."""
+"""The roles a user can hold: governance's vocabulary plus the web sections each may use."""
 
 from __future__ import annotations
 
@@ -8,29 +8,34 @@ from importlib.resources import files
 
 import yaml
 
+from kinsight.governance import catalogue
+
 
 @dataclass(frozen=True)
 class Role:
     key: str
     name: str
     description: str
+    #: Governance's kind: practitioner, strategic, oversight, external, subject, technical.
+    kind: str
     sections: frozenset[str]
     claims: tuple[str, ...]
 
 
 @cache
 def roles() -> dict[str, Role]:
-    """Every role, by key, in the order ``roles.yaml`` lists them."""
-    data = yaml.safe_load(files("kinsight.web").joinpath("roles.yaml").read_text("utf-8"))
+    """Every role, by id, in governance's order; a role the web does not list opens nothing."""
+    web = yaml.safe_load(files("kinsight.web").joinpath("roles.yaml").read_text("utf-8"))
     return {
         key: Role(
             key=key,
-            name=entry["name"],
-            description=entry["description"],
-            sections=frozenset(entry["sections"]),
-            claims=tuple(entry.get("claims", ())),
+            name=role.title,
+            description=role.description,
+            kind=role.kind,
+            sections=frozenset(web.get(key, {}).get("sections", ())),
+            claims=tuple(web.get(key, {}).get("claims", ())),
         )
-        for key, entry in data.items()
+        for key, role in catalogue.roles().items()
     }
 
 
@@ -41,7 +46,7 @@ def role_choices() -> list[tuple[str, str]]:
 def role_from_claims(values: list[str] | str | None, mapping: dict[str, str] | None = None) -> str | None:
     """The role an identity provider's claim values grant: the first that maps to a role.
 
-    ``mapping`` (claim value → role key) comes from ``[web.oidc.roles]`` in kinsight.toml and
+    ``mapping`` (claim value → role id) comes from ``[web.oidc.roles]`` in kinsight.toml and
     overrides the defaults in ``roles.yaml``; unknown values grant nothing.
     """
     if isinstance(values, str):

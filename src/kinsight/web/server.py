@@ -1,7 +1,7 @@
 """Serving a deployment: prepare the control plane, create demo users, run waitress.
 
 ``kinsight serve`` is a thin shell over this module. The control-plane database and the
-session secret live in the deployment's state folder (``.kinsight/`` beside kinsight.toml);
+session secret live in the deployment's state folder (its warehouse folder);
 the warehouse snapshot is opened read-only per request through ``kinsight.store``.
 """
 
@@ -14,6 +14,7 @@ from ipaddress import ip_address
 from pathlib import Path
 
 from kinsight.core.config import ProjectConfig, load_config
+from kinsight.governance import runtime
 
 
 @dataclass(frozen=True)
@@ -23,31 +24,18 @@ class DemoUser:
     role_name: str
 
 
-def state_dir(config: ProjectConfig) -> Path:
-    """The deployment's state folder: ``[project] state`` or ``.kinsight`` beside the config."""
-    configured = config.settings.get("project", {}).get("state")
-    return (config.path.parent / configured) if configured else config.path.parent / ".kinsight"
-
-
 def configure(config_path: Path, host: str) -> ProjectConfig:
     """Point Django at this deployment (before Django is set up) and migrate the control plane."""
     config = load_config(config_path)
-    state = state_dir(config)
-    state.mkdir(parents=True, exist_ok=True)
+    # The deployment's state folder is its warehouse folder, as governance's runtime has it.
+    config.warehouse.mkdir(parents=True, exist_ok=True)
     os.environ["KINSIGHT_CONFIG"] = str(config.path)
-    os.environ["KINSIGHT_STATE_DIR"] = str(state)
-    os.environ.setdefault("KINSIGHT_SECRET_KEY", _secret_key(state))
+    os.environ.setdefault("KINSIGHT_SECRET_KEY", _secret_key(config.warehouse))
     if _is_loopback(host):
         # Plain http on this machine only: browsers would drop Secure cookies from 127.0.0.1
         # in some set-ups. Anywhere else, put TLS in front and cookies stay Secure.
         os.environ.setdefault("KINSIGHT_INSECURE_COOKIES", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kinsight.web.settings")
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    runtime.setup(config)
     return config
 
 

@@ -20,6 +20,8 @@ class Account(models.Model):
     role_source = models.CharField(max_length=20, choices=RoleSource.choices, default=RoleSource.ADMINISTRATOR)
     #: For single sign-on users: the issuer's stable subject key (Entra ``tid``/``oid``, never email).
     sso_subject = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    #: The agreement party the user works for (``la``, ``health``, ``schools``…), as the policy asks.
+    organisation = models.CharField(max_length=40, default="la")
     #: For a child, young person or parent using the family portal: whose records they may see.
     person_id = models.CharField(max_length=40, blank=True)
 
