@@ -11,11 +11,18 @@ from mock_oidc_provider import MockOidcProvider
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["fast_hasher.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
-    def make(role: str = "", username: str | None = None, **account) -> object:
+    def make(role: str = "", username: str | None = None, password: str | None = PASSWORD, **account):
         username = username or f"{role or 'norole'}-user"
-        user = get_user_model().objects.create_user(username, password=PASSWORD)
+        # No password (an unusable one) where a test signs in with force_login: argon2 is slow
+        # on purpose, and the suite should not pay for it where it proves nothing.
+        user = get_user_model().objects.create_user(username, password=password)
         Account.objects.create(user=user, role=role, **account)
         return user
 
@@ -27,7 +34,7 @@ def signed_in(client, make_user):
     """A test client signed in with a new user of the given role."""
 
     def sign_in(role: str, **account):
-        client.force_login(make_user(role, **account))
+        client.force_login(make_user(role, password=None, **account))
         return client
 
     return sign_in
@@ -45,3 +52,13 @@ def oidc_provider(settings):
     }
     yield provider
     provider.stop()
+
+
+@pytest.fixture
+def starter_agreements(db):
+    """The four starter agreements, loaded and activated."""
+    from kinsight.governance import agreements
+
+    for name in agreements.TEMPLATES:
+        agreements.load_template(name, actor="dpo.setup")
+        agreements.transition(name, "active", actor="dpo.setup")

@@ -9,6 +9,7 @@ too, so guessing ids leaves a trace.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,24 @@ from django.http import HttpRequest
 
 from kinsight.web.navigation import user_role
 from kinsight.web.roles import roles
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as governance names them: username, role, organisation."""
+
+    user: str
+    role: str
+    organisation: str
+
+
+def actor(request: HttpRequest) -> Actor:
+    account = getattr(request.user, "account", None)
+    return Actor(
+        user=request.user.get_username(),
+        role=user_role(request) or "",
+        organisation=account.organisation if account else "",
+    )
 
 
 def has_section(request: HttpRequest, section: str) -> bool:

@@ -1,0 +1,121 @@
+"""The data protection officer's pages. Thin: every change goes through kinsight.governance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kinsight.core.errors import KinsightError
+from kinsight.governance import agreements, audit, policy
+from kinsight.governance.models import AuditEntry
+from kinsight.web.access import actor, section_required
+from kinsight.web.dpo.forms import AuditSearchForm, ReviewForm, TemplateForm, TransitionForm
+
+#: The most audit entries one search shows (newest first); narrow the search for more.
+AUDIT_PAGE = 200
+
+
+@section_required("governance")
+def index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "dpo/index.html", {
+        "register": agreements.register(today),
+        "break_glass": policy.review_queue(),
+        "template_form": TemplateForm(),
+    })
+
+
+@section_required("governance")
+@require_POST
+def create_from_template(request: HttpRequest) -> HttpResponse:
+    form = TemplateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Select a template")
+        return redirect("dpo:index")
+    try:
+        agreement = agreements.load_template(form.cleaned_data["template"], actor=actor(request).user)
+    except KinsightError as error:
+        messages.error(request, str(error))
+        return redirect("dpo:index")
+    messages.success(request, f"Draft agreement {agreement.agreement_id} version {agreement.version} created.")
+    return redirect("dpo:agreement", agreement_id=agreement.agreement_id)
+
+
+@section_required("governance")
+def agreement(request: HttpRequest, agreement_id: str) -> HttpResponse:
+    try:
+        current = agreements.get(agreement_id)
+    except KinsightError as error:
+        return render(request, "pages/404.html", {"message": str(error)}, status=404)
+    return render(request, "dpo/agreement.html", {
+        "agreement": current,
+        "document": current.document,
+        "allowed": sorted(agreements.TRANSITIONS[current.status]),
+        "history": AuditEntry.objects.filter(target=f"agreement:{agreement_id}").order_by("-seq")[:50],
+    })
+
+
+@section_required("governance")
+@require_POST
+def transition(request: HttpRequest, agreement_id: str) -> HttpResponse:
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            agreements.transition(agreement_id, data["status"], actor=actor(request).user,
+                                  version=data["version"], reason=data["reason"])
+            messages.success(request, f"Agreement {agreement_id} is now {data['status']}.")
+        except KinsightError as error:
+            messages.error(request, str(error))
+    return redirect("dpo:agreement", agreement_id=agreement_id)
+
+
+@section_required("governance")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.POST or None)
+    entries = AuditEntry.objects.order_by("-seq")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        for field in ("target", "actor", "action", "outcome"):
+            if data[field]:
+                entries = entries.filter(**{field: data[field].strip()})
+        if data["date_from"]:
+            entries = entries.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(at__date__lte=data["date_to"])
+        # Searching the log is itself a use of it; the terms are details, not a target.
+        who = actor(request)
+        audit.record(actor=who.user, role=who.role, purpose="subject_access", action="audit.search",
+                     outcome="shown", details={k: str(v) for k, v in data.items() if v})
+    return render(request, "dpo/audit.html", {
+        "form": form, "entries": entries[:AUDIT_PAGE], "page_size": AUDIT_PAGE,
+        "verification": request.session.pop("audit_verification", None),
+    }, status=400 if form.errors else 200)
+
+
+@section_required("governance")
+@require_POST
+def verify_chain(request: HttpRequest) -> HttpResponse:
+    result = audit.verify()
+    request.session["audit_verification"] = {"intact": result.intact, "text": result.describe()}
+    return redirect("dpo:audit")
+
+
+@section_required("governance")
+@require_POST
+def review_break_glass(request: HttpRequest, use_id: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether the access was justified")
+        return redirect("dpo:index")
+    who = actor(request)
+    try:
+        policy.review_break_glass(use_id, reviewer=who.user, reviewer_role=who.role,
+                                  justified=form.cleaned_data["justified"], note=form.cleaned_data["note"])
+        messages.success(request, "Break-glass review recorded.")
+    except KinsightError as error:
+        messages.error(request, str(error))
+    return redirect("dpo:index")
