@@ -1,3 +1,79 @@
-"""The kinsight validate commands."""
+"""``kinsight validate``: check a statutory return against the DfE rules of its year.
 
-from kinsight.cli.app import app  # noqa: F401
+    kinsight validate 903 PATH... --year 2026 --la E09000027 [--previous PATH...] --out DIR
+
+Exit 0 when validation completed, whatever it found; exit 2 with one clear line
+when the input cannot be used.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kinsight.cli.app import app
+from kinsight.core.errors import UnusableInput
+from kinsight.quality.reports import write_reports
+from kinsight.quality.result import ValidationResult
+
+validate_app = typer.Typer(help="Validate a statutory return against the DfE rules of its year.", no_args_is_help=True)
+app.add_typer(validate_app, name="validate")
+
+_LA_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
+#: Rules shown in the terminal summary; the reports hold them all.
+_TOP_RULES = 15
+
+YearOption = typer.Option(..., "--year", help="Collection year's end: 2026 = 2025/26.")
+LaOption = typer.Option(..., "--la", help="The local authority's ONS code, e.g. E09000027.")
+OutOption = typer.Option(..., "--out", help="Folder for the reports (replaced as a whole).")
+
+
+@validate_app.command("903")
+def validate_ssda903(
+    paths: list[Path] = typer.Argument(..., help="903 CSV/xlsx files, folders of them, or the DfE 903 XML."),
+    year: int = YearOption,
+    la: str = LaOption,
+    previous: list[Path] = typer.Option([], "--previous", help="An earlier year's return (repeatable)."),
+    out: Path = OutOption,
+) -> None:
+    """Validate an SSDA903 (children looked after) return."""
+    from kinsight.quality.ssda903 import validate_903
+
+    result = validate_903(paths, year, _la_code(la), previous=previous)
+    _finish(result, out)
+
+
+def _la_code(la: str) -> str:
+    code = la.strip().upper()
+    if not _LA_CODE.match(code):
+        raise UnusableInput(f"--la {la!r} is not an English local authority's ONS code (like E09000027)")
+    return code
+
+
+def _finish(result: ValidationResult, out: Path) -> None:
+    written = write_reports(result, out)
+    console = Console()
+    headline = result.headline()
+    console.print(
+        f"[bold]{result.return_type.upper()} {result.year - 1}/{result.year % 100}[/] for {result.la}: "
+        f"{headline['rows_read']:,} rows read, {headline['rules_run']} rules run "
+        f"({headline['rules_skipped']} skipped for want of a table)."
+    )
+    console.print(
+        f"[red]{headline['errors']:,} rows with errors[/], [yellow]{headline['queries']:,} with queries[/], "
+        f"{headline['children_with_errors']:,} children with errors."
+    )
+    counts = {}
+    for code, severity in zip(result.findings["rule_code"].to_pylist(), result.findings["severity"].to_pylist()):
+        counts[(code, severity)] = counts.get((code, severity), 0) + 1
+    if counts:
+        messages = {r.code: r.message for r in result.rules}
+        table = Table("Rule", "Severity", "Fields flagged", "Message", title="Most frequent findings")
+        for (code, severity), count in sorted(counts.items(), key=lambda kv: -kv[1])[:_TOP_RULES]:
+            table.add_row(code, severity, f"{count:,}", messages[code])
+        console.print(table)
+    console.print(f"Reports written to {written}")

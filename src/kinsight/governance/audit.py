@@ -135,8 +135,9 @@ def verify_entries(entries: Iterable[dict[str, Any]]) -> Verification:
         seq = entry.get("seq")
         if seq != expected_seq:
             if isinstance(seq, int) and seq > expected_seq:
-                problem = f"entries {expected_seq}–{seq - 1} are missing (deleted)"
-                return _broken(count, prev, expected_seq, problem)
+                return _broken(count, prev, expected_seq,
+                               f"found entry {seq} where entry {expected_seq} should be: "
+                               f"entry {expected_seq} is missing here (deleted or moved)")
             return _broken(count, prev, expected_seq,
                            f"found entry {seq} where entry {expected_seq} should be (inserted or reordered)")
         if entry.get("prev_hash") != prev:

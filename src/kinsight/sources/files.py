@@ -101,19 +101,8 @@ def read_xlsx(path: Path | str, *, sheet: str | int = 0, header_row: int | None 
     with at least two non-empty cells, because hand-made workbooks often start
     with title or blank rows. ``row_number`` counts data rows after the header.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise UnusableInput("the file is empty", file=path)
-    try:
-        # A file object, because openpyxl refuses a workbook by its file name's suffix.
-        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
-        raise UnusableInput(f"not a readable xlsx workbook ({exc.__class__.__name__})", file=path) from None
+    workbook = _open_workbook(path)
     try:
         names = workbook.sheetnames
         if isinstance(sheet, int):
@@ -138,6 +127,30 @@ def read_xlsx(path: Path | str, *, sheet: str | int = 0, header_row: int | None 
         workbook.close()
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns)})
     return with_row_numbers(table)
+
+
+def sheet_names(path: Path | str) -> list[str]:
+    """The sheet names of an xlsx workbook, in order."""
+    workbook = _open_workbook(Path(path))
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.is_file():
+        raise UnusableInput("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise UnusableInput("the file is empty", file=path)
+    try:
+        # A file object, because openpyxl refuses a workbook by its file name's suffix.
+        return load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        raise UnusableInput(f"not a readable xlsx workbook ({exc.__class__.__name__})", file=path) from None
 
 
 def read_table(path: Path | str, **options) -> pa.Table:

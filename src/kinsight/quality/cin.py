@@ -1,0 +1,118 @@
+"""Validating a CIN census return against the DfE rules of its collection year.
+
+The census XML is streamed into its flat tables (:mod:`kinsight.sources.cin_census`),
+loaded typed into the shared rule engine, and every rule of the year runs as one
+DuckDB query. Besides the engine's helpers, CIN rules use:
+
+``census_start()``, ``census_end()``
+    the census period. DfE rules are written against the file's own ``ReferenceDate``
+    (rule 100 checks it is 31 March of the collection year), so that is used; when it is
+    missing, the collection year's 31 March.
+``yes(x)``, ``no(x)``
+    a DfE boolean (``true``/``1``, ``false``/``0``, any case); null when neither.
+``coded(x, list)``
+    ``x`` is in a code list of ``codes/cin.yaml``.
+``working_days_before(day, n)``
+    the ``n``-th working day strictly before ``day`` in England (not a weekend nor a
+    bank holiday of ``codes/england_bank_holidays.csv``), for the working-day rules
+    8569Q, 8670Q and 8675Q.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from kinsight.quality.engine import CODES_FOLDER, Engine
+from kinsight.quality.result import ValidationResult
+from kinsight.sources import cin_census
+
+RETURN_TYPE = "cin"
+BANK_HOLIDAYS = CODES_FOLDER / "england_bank_holidays.csv"
+#: Working days are listed for this span; every census period falls well inside it.
+_CALENDAR = (date(2000, 1, 1), date(2040, 12, 31))
+
+
+def validate_cin(
+    path: Path | str,
+    year: int,
+    la: str,
+    previous: Iterable[Path | str] = (),
+) -> ValidationResult:
+    """Validate the CIN census XML ``path`` of collection ``year`` for LA ``la``.
+
+    ``previous`` are earlier years' census files; they are loaded as
+    ``<Table>_previous`` for rules that look back in time. Raises
+    :class:`kinsight.core.errors.UnusableInput` for a file that cannot be read (missing,
+    empty, not well-formed XML, not a CIN census); everything the rules find, including
+    missing mandatory elements, is in the result.
+    """
+    year = int(year)
+    census = cin_census.read_cin_census(path, year)
+    engine = cin_engine(year, la)
+    engine.load(census.tables, {name: census.file for name in census.tables}, typed=True)
+    for earlier_path in previous:
+        earlier = cin_census.read_cin_census(earlier_path, year)
+        engine.load(earlier.tables, {n: earlier.file for n in earlier.tables}, previous=True, typed=True)
+    define_helpers(engine)
+    return engine.run()
+
+
+def cin_engine(year: int, la: str, *, only: Iterable[str] | None = None) -> Engine:
+    """The shared engine set up for the CIN census tables of ``year``."""
+    schema = cin_census.schema(year)
+    columns = {spec.name: schema.columns_of(spec) for spec in schema.tables}
+    return Engine(
+        RETURN_TYPE, year, la, columns,
+        only=set(only) if only is not None else None,
+        child_column=cin_census.CHILD_ID, date_format="%Y-%m-%d",
+    )
+
+
+def define_helpers(engine: Engine) -> None:
+    """Create the CIN helpers (see the module docstring); call after the Header is loaded."""
+    con = engine.con
+    con.execute(
+        "CREATE MACRO census_end() AS "
+        "coalesce((SELECT max(ReferenceDate) FROM Header), collection_end())"
+    )
+    con.execute("CREATE MACRO census_start() AS CAST(census_end() - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE)")
+    con.execute("CREATE MACRO yes(x) AS CASE WHEN lower(trim(x)) IN ('true', '1') THEN true "
+                "WHEN lower(trim(x)) IN ('false', '0') THEN false END")
+    con.execute("CREATE MACRO no(x) AS NOT yes(x)")
+    con.execute("CREATE MACRO coded(x, list_name) AS "
+                "x IN (SELECT code FROM codes WHERE list = list_name)")
+    con.register("_working_days", working_days())
+    con.execute("CREATE TABLE working_days AS SELECT * FROM _working_days")
+    con.unregister("_working_days")
+    # The n-th working day strictly before `day` (n = 1: the last working day before it).
+    con.execute(
+        "CREATE MACRO working_days_before(before, n) AS ("
+        "SELECT w.day FROM working_days w WHERE w.number = "
+        "(SELECT max(v.number) FROM working_days v WHERE v.day < before) - (n - 1))"
+    )
+
+
+@cache
+def bank_holidays() -> frozenset[date]:
+    """England and Wales bank holidays (GOV.UK), as listed in the codes folder."""
+    with open(BANK_HOLIDAYS, encoding="utf-8") as handle:
+        return frozenset(date.fromisoformat(row["date"]) for row in csv.DictReader(handle))
+
+
+@cache
+def working_days() -> pa.Table:
+    """Every working day in England over the calendar span, numbered in order."""
+    holidays = bank_holidays()
+    days = []
+    day = _CALENDAR[0]
+    while day <= _CALENDAR[1]:
+        if day.weekday() < 5 and day not in holidays:
+            days.append(day)
+        day += timedelta(days=1)
+    return pa.table({"day": pa.array(days, pa.date32()), "number": pa.array(range(len(days)), pa.int32())})

@@ -1,0 +1,216 @@
+"""The rule engine: load a return into DuckDB, run every rule of the year, collect findings.
+
+One in-memory DuckDB connection holds the return's tables under their DfE keys
+(``Header``, ``Episodes`` …), every cell as trimmed upper-case text (blank is
+null) plus ``row_number``; previous years' returns are unioned into
+``<Table>_previous``. Every rule is then one query. Keeping all of it in SQL over
+columnar tables is what makes validating a whole LA take seconds, not minutes.
+
+Macros available to rules:
+
+``dt(text)``             the date in ``dd/mm/YYYY``, or null if it is not a real date;
+``age(dob, on)``         whole years of age on a date;
+``collection_start()``   1 April of the collection year's start;
+``collection_end()``     31 March of the collection year's end;
+``la_code()``            the LA being validated (ONS code);
+``codes``                a table (list, code) of every code list, for ``IN (SELECT …)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from kinsight.core.errors import KinsightError
+from kinsight.quality.catalogue import Rule, load_rules
+from kinsight.quality.patterns import compile_pattern, fields_in, literal, quote
+from kinsight.quality.result import FINDINGS_SCHEMA, InputFile, ValidationResult
+
+CODES_FOLDER = Path(__file__).parent / "codes"
+PREVIOUS = "_previous"
+
+
+
+@cache
+def code_lists(return_type: str) -> dict[str, tuple[str, ...]]:
+    """The named code lists of a return (``codes/<return>.yaml``), upper-case."""
+    path = CODES_FOLDER / f"{return_type}.yaml"
+    declared = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return {name: tuple(str(c).upper() for c in codes) for name, codes in (declared or {}).items()}
+
+
+def rule_sql(rule: Rule, return_type: str, columns: Mapping[str, Sequence[str]], child: str = "CHILD") -> str:
+    """The query a rule runs, returning ``table_name, row_number, child_id, field``."""
+    if rule.pattern is not None:
+        lists = code_lists(return_type)
+
+        def codes(name: str) -> list[str]:
+            if name not in lists:
+                raise KinsightError(f"rule {rule.code}: unknown code list {name!r}")
+            return list(lists[name])
+
+        return compile_pattern(rule.pattern, rule.fields, codes, lambda t: columns.get(t, ()), child)
+    return rule.sql
+
+
+class Engine:
+    """Runs the rules of one return type and year over tables loaded into DuckDB."""
+
+    def __init__(
+        self,
+        return_type: str,
+        year: int,
+        la: str,
+        columns: Mapping[str, Sequence[str]],
+        *,
+        only: Collection[str] | None = None,
+        child_column: str = "CHILD",
+        date_format: str = "%d/%m/%Y",
+    ):
+        """Prepare a connection for one return.
+
+        ``columns``: every table of the year with its columns; ``only``: run just these
+        rule codes; ``child_column``: the column naming the child in every table;
+        ``date_format``: how the return writes dates, which ``dt()`` reads.
+        """
+        self.return_type = return_type
+        self.year = int(year)
+        self.la = la
+        #: Every table the year declares, by name, with its columns (absent tables are created empty).
+        self.columns = dict(columns)
+        self.child_column = child_column
+        self.date_format = date_format
+        self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
+        self.con = duckdb.connect()
+        self.supplied: set[str] = set()
+        self.inputs: list[InputFile] = []
+        self._define_macros()
+
+    def _define_macros(self) -> None:
+        start, end = date(self.year - 1, 4, 1), date(self.year, 3, 31)
+        self.con.execute(f"CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE)")
+        self.con.execute(
+            "CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob) "
+            "- CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END"
+        )
+        self.con.execute(f"CREATE MACRO collection_start() AS DATE '{start.isoformat()}'")
+        self.con.execute(f"CREATE MACRO collection_end() AS DATE '{end.isoformat()}'")
+        self.con.execute(f"CREATE MACRO la_code() AS {literal(self.la)}")
+        lists = code_lists(self.return_type)
+        codes = pa.table(
+            {
+                "list": pa.array([name for name, codes in lists.items() for _ in codes], pa.string()),
+                "code": pa.array([code for codes in lists.values() for code in codes], pa.string()),
+            }
+        )
+        self.con.register("_codes", codes)
+        self.con.execute("CREATE TABLE codes AS SELECT * FROM _codes")
+        self.con.unregister("_codes")
+
+    def load(
+        self,
+        tables: Mapping[str, pa.Table],
+        files: Mapping[str, Path],
+        *,
+        previous: bool = False,
+        typed: bool = False,
+    ) -> None:
+        """Load one return's tables (text columns plus ``row_number``); call once per previous year too.
+
+        ``typed``: the reader has already typed and cleaned the columns (the CIN census
+        XML has real dates and keys), so they are loaded as they are.
+        """
+        for name, table in tables.items():
+            target = name + PREVIOUS if previous else name
+            self.con.register("_incoming", table)
+            if typed:
+                select = "SELECT * FROM _incoming"
+            else:
+                cleaned = ", ".join(f"nullif(upper(trim({quote(c)})), '') AS {quote(c)}" for c in self.columns[name])
+                select = f"SELECT {cleaned}, CAST(row_number AS INTEGER) AS row_number FROM _incoming"
+            if target in self.supplied:
+                self.con.execute(f"INSERT INTO {quote(target)} {select}")
+            else:
+                self.con.execute(f"CREATE TABLE {quote(target)} AS {select}")
+                self.supplied.add(target)
+            self.con.unregister("_incoming")
+            self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous))
+
+    def _create_absent_tables(self) -> None:
+        for name, columns in self.columns.items():
+            for target in (name, name + PREVIOUS):
+                if target not in self.supplied:
+                    typed = ", ".join(f"{quote(c)} VARCHAR" for c in columns)
+                    self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote(target)} ({typed}, row_number INTEGER)")
+
+    def run(self) -> ValidationResult:
+        """Run every rule whose tables were supplied; skip (and say so) the rest."""
+        self._create_absent_tables()
+        found: list[pa.Table] = []
+        skipped: dict[str, str] = {}
+        for rule in self.rules:
+            absent = [t for t in rule.tables if t not in self.supplied]
+            if absent:
+                skipped[rule.code] = f"needs {', '.join(absent)}"
+                continue
+            found.append(self._run_rule(rule))
+        findings = pa.concat_tables(found) if found else FINDINGS_SCHEMA.empty_table()
+        self.con.register("_findings", findings)
+        findings = self.con.execute(
+            "SELECT * FROM _findings ORDER BY \"table\", row_number, rule_code, field"
+        ).to_arrow_table()
+        self.con.unregister("_findings")
+        return ValidationResult(
+            return_type=self.return_type,
+            year=self.year,
+            la=self.la,
+            rules=self.rules,
+            findings=findings.cast(FINDINGS_SCHEMA),
+            inputs=self.inputs,
+            skipped=skipped,
+        )
+
+    def _run_rule(self, rule: Rule) -> pa.Table:
+        if rule.python is not None:
+            module, _, function = rule.python.partition(":")
+            query = getattr(importlib.import_module(module), function)(self.con)
+            self.con.register("_python_rule", query)
+            sql = "SELECT * FROM _python_rule"
+        else:
+            sql = rule_sql(rule, self.return_type, self.columns, self.child_column)
+        try:
+            returned = [d[0] for d in self.con.execute(f"DESCRIBE {sql}").fetchall()]
+            if "field" not in returned:
+                sql = f"SELECT q.*, unnest({self._flag_by_table(rule)}) AS field FROM ({sql}) AS q"
+            table = self.con.execute(
+                f"SELECT DISTINCT {literal(rule.code)} AS rule_code, {literal(rule.severity)} AS severity, "
+                f"q.table_name AS \"table\", CAST(q.row_number AS INTEGER) AS row_number, "
+                f"CAST(q.child_id AS VARCHAR) AS child_id, CAST(q.field AS VARCHAR) AS field, "
+                f"{literal(rule.message)} AS message FROM ({sql}) AS q"
+            ).to_arrow_table()
+        except duckdb.Error as exc:
+            # A rule that cannot run is a defect in the catalogue, not in the user's data.
+            raise KinsightError(f"{self.return_type} rule {rule.code} could not run: {exc}") from exc
+        finally:
+            if rule.python is not None:
+                self.con.unregister("_python_rule")
+        return table
+
+    def _flag_by_table(self, rule: Rule) -> str:
+        """``CASE table_name …`` giving the rule's fields that belong to each table."""
+        branches = " ".join(
+            f"WHEN {literal(t)} THEN [{', '.join(literal(f) for f in fields_in(t, rule.fields, self._columns_of))}]"
+            for t in {t.removesuffix(PREVIOUS) for t in rule.tables}
+        )
+        default = ", ".join(literal(f) for f in rule.fields)
+        return f"CASE q.table_name {branches} ELSE [{default}] END"
+
+    def _columns_of(self, table: str) -> Sequence[str]:
+        return self.columns.get(table, ())

@@ -1,0 +1,190 @@
+"""Common rule patterns declared as data, compiled to DuckDB SQL.
+
+Most DfE rules are one of a handful of shapes: a code outside its list, a field
+left blank, a date that is not a date, two dates in the wrong order. Declaring
+those as data (one YAML entry per rule) keeps the catalogue readable and lets the
+engine run them all the same way. Each pattern compiles to a ``SELECT`` returning
+``table_name, row_number, child_id, field``, one row per failing field.
+
+Dates are text in the return (``dd/mm/YYYY``); the engine defines the macro
+``dt(text)`` (null for anything that is not a real date in that format) and
+``collection_start()`` / ``collection_end()`` for the year being validated.
+
+Patterns (every one takes ``table``):
+
+``code_list``      ``field``, ``codes`` (a list name in ``codes/`` or a literal list);
+                   blank passes unless ``required: true``.
+``required``       ``field`` or ``fields``; optional ``when`` (SQL condition on the row).
+``blank``          ``field`` or ``fields`` that must be blank ``when`` the condition holds.
+``date_format``    ``field``: filled but not a valid dd/mm/YYYY date (``required: true``
+                   also fails blanks).
+``date_order``     ``earlier``, ``later``: both valid dates and later < earlier
+                   (``strict: true``: later <= earlier also fails).
+``not_before_dob`` ``field``: a valid date before the child's date of birth in Header.
+``not_after_collection_end`` ``field``: a valid date after the end of the collection year.
+``unique``         ``fields``: rows sharing the same values of all of them (all filled).
+``in_header``      rows whose CHILD is not in Header.
+``row_check``      ``fail_when``: an SQL condition on the row; flags ``fields`` of the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kinsight.core.errors import KinsightError
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB identifier, quoted so that any name is safe."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def compile_pattern(
+    pattern: dict,
+    fields: Sequence[str],
+    codes: Callable[[str], list[str]],
+    columns: Callable[[str], Sequence[str]],
+    child: str = "CHILD",
+) -> str:
+    """The SQL for a pattern.
+
+    ``fields`` are the rule's fields, ``codes`` resolves code list names and
+    ``columns`` gives a table's columns. Patterns that flag "the rule's fields"
+    (``date_order``, ``unique``, ``in_header``, ``row_check``) flag
+    ``pattern['flag']`` when given, else those of the rule's fields the table has.
+    ``child`` is the column identifying the child (``CHILD`` in the 903).
+    """
+    kind = pattern.get("kind")
+    compiler = _COMPILERS.get(kind)
+    if compiler is None:
+        raise KinsightError(f"unknown rule pattern {kind!r} (known: {', '.join(sorted(_COMPILERS))})")
+    try:
+        table = pattern["table"]
+        flagged = pattern.get("flag") or fields_in(table, fields, columns)
+        return compiler(pattern, _Context(flagged, codes, child))
+    except KeyError as missing:
+        raise KinsightError(f"pattern {kind} needs {missing}") from None
+
+
+def fields_in(table: str, fields: Sequence[str], columns: Callable[[str], Sequence[str]]) -> list[str]:
+    """The fields that belong to ``table`` (all of them if none does: the rule then names others)."""
+    own = [f for f in fields if f in columns(table)]
+    return own or list(fields)
+
+
+@dataclass(frozen=True)
+class _Context:
+    flagged: list[str]
+    codes: Callable[[str], list[str]]
+    child: str
+
+
+def _select(c: _Context, table: str, condition: str, flagged: Sequence[str], source: str | None = None) -> str:
+    """Failing rows of ``table`` (aliased ``t``), one output row per flagged field."""
+    fields = ", ".join(literal(f) for f in flagged)
+    return (
+        f"SELECT {literal(table)} AS table_name, t.row_number, t.{quote(c.child)} AS child_id, "
+        f"unnest([{fields}]) AS field FROM {source or quote(table)} AS t WHERE {condition}"
+    )
+
+
+def _col(name: str) -> str:
+    return f"t.{quote(name)}"
+
+
+def _code_list(p, c) -> str:
+    listed = p["codes"] if isinstance(p["codes"], list) else c.codes(p["codes"])
+    column = _col(p["field"])
+    inside = ", ".join(literal(str(c).upper()) for c in listed)
+    condition = f"{column} NOT IN ({inside})"
+    if p.get("required"):
+        condition = f"({column} IS NULL OR {condition})"
+    return _select(c, p["table"], condition, [p["field"]])
+
+
+def _field_list(p) -> list[str]:
+    return list(p["fields"]) if "fields" in p else [p["field"]]
+
+
+def _required(p, c) -> str:
+    selects = []
+    for name in _field_list(p):
+        condition = f"{_col(name)} IS NULL"
+        if p.get("when"):
+            condition += f" AND ({p['when']})"
+        selects.append(_select(c, p["table"], condition, [name]))
+    return " UNION ALL ".join(selects)
+
+
+def _blank(p, c) -> str:
+    selects = [
+        _select(c, p["table"], f"{_col(name)} IS NOT NULL AND ({p['when']})", [name]) for name in _field_list(p)
+    ]
+    return " UNION ALL ".join(selects)
+
+
+def _date_format(p, c) -> str:
+    column = _col(p["field"])
+    condition = f"dt({column}) IS NULL"
+    if not p.get("required"):
+        condition = f"{column} IS NOT NULL AND {condition}"
+    return _select(c, p["table"], condition, [p["field"]])
+
+
+def _date_order(p, c) -> str:
+    earlier, later = dt_col(p["earlier"]), dt_col(p["later"])
+    comparison = "<=" if p.get("strict") else "<"
+    return _select(c, p["table"], f"{later} {comparison} {earlier}", c.flagged)
+
+
+def dt_col(name: str) -> str:
+    return f"dt({_col(name)})"
+
+
+def _not_before_dob(p, c) -> str:
+    source = (
+        f"{quote(p['table'])} AS t0 JOIN (SELECT CHILD AS h_child, any_value(dt(DOB)) AS h_dob "
+        f"FROM Header GROUP BY CHILD) AS h ON t0.CHILD = h.h_child"
+    )
+    return _select(c, p["table"], f"{dt_col(p['field'])} < t.h_dob", [p["field"]], source=f"(SELECT * FROM {source})")
+
+
+def _not_after_collection_end(p, c) -> str:
+    return _select(c, p["table"], f"{dt_col(p['field'])} > collection_end()", [p["field"]])
+
+
+def _unique(p, c) -> str:
+    keys = ", ".join(quote(k) for k in p["fields"])
+    filled = " AND ".join(f"{quote(k)} IS NOT NULL" for k in p["fields"])
+    source = (
+        f"(SELECT *, count(*) OVER (PARTITION BY {keys}) AS _copies FROM {quote(p['table'])} WHERE {filled})"
+    )
+    return _select(c, p["table"], "t._copies > 1", c.flagged, source=source)
+
+
+def _in_header(p, c) -> str:
+    return _select(c, p["table"], "t.CHILD NOT IN (SELECT CHILD FROM Header WHERE CHILD IS NOT NULL)", c.flagged)
+
+
+def _row_check(p, c) -> str:
+    return _select(c, p["table"], f"({p['fail_when']})", c.flagged)
+
+
+_COMPILERS = {
+    "code_list": _code_list,
+    "required": _required,
+    "blank": _blank,
+    "date_format": _date_format,
+    "date_order": _date_order,
+    "not_before_dob": _not_before_dob,
+    "not_after_collection_end": _not_after_collection_end,
+    "unique": _unique,
+    "in_header": _in_header,
+    "row_check": _row_check,
+}

@@ -1,0 +1,196 @@
+"""Writing a validation result as the reports LAs and the web service use.
+
+``write_reports(result, out_dir)`` writes, all at once or not at all:
+
+``errors.csv``         every finding: rule_code, severity, table, row_number, child_id, field, message
+``error_summary.csv``  per rule that found something: code, message, severity, rows, children, fields
+``child_summary.csv``  per child: errors, queries, rule codes
+``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
+``report.xlsx``        the same as sheets (plus the headline and the inputs)
+``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
+``report.json``        all of it, machine-readable, for the web service to render and filter
+
+The files are written to a temporary folder beside ``out_dir`` and renamed into
+place at the end, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from kinsight.quality.patterns import literal
+from kinsight.quality.result import ValidationResult
+
+#: Rows shown per rule in the HTML report; the CSV and xlsx hold them all.
+HTML_ROWS_PER_RULE = 20
+#: Excel's sheet limit less the header row.
+XLSX_MAX_ROWS = 1_048_575
+
+_SUMMARY_SQL = """
+SELECT rule_code AS code, any_value(message) AS message, any_value(severity) AS severity,
+       count(DISTINCT ("table", row_number)) AS rows, count(DISTINCT child_id) AS children,
+       string_agg(DISTINCT "table" || '.' || field, ', ' ORDER BY "table" || '.' || field) AS fields
+FROM findings GROUP BY rule_code ORDER BY rows DESC, code
+"""
+
+_CHILD_SQL = """
+SELECT child_id,
+       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'error') AS errors,
+       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'query') AS queries,
+       string_agg(DISTINCT rule_code, ' ' ORDER BY rule_code) AS rule_codes
+FROM findings WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
+"""
+
+
+def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
+    """Write every report of ``result`` into ``out_dir`` (created or replaced), atomically."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        _write_all(result, staging)
+        if out_dir.exists():
+            retired = staging.with_name(staging.name + ".old")
+            out_dir.rename(retired)
+            staging.rename(out_dir)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _write_all(result: ValidationResult, folder: Path) -> None:
+    con = duckdb.connect()
+    con.register("findings", result.findings)
+    summary = con.execute(_SUMMARY_SQL).to_arrow_table()
+    children = con.execute(_CHILD_SQL).to_arrow_table()
+    rules = _rules_table(result, summary)
+    _write_csv(result.findings, folder / "errors.csv")
+    _write_csv(summary, folder / "error_summary.csv")
+    _write_csv(children, folder / "child_summary.csv")
+    _write_csv(rules, folder / "rules.csv")
+    headline = result.headline()
+    inputs = [
+        {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
+    ]
+    _write_xlsx(folder / "report.xlsx", headline, inputs, summary, children, result.findings, rules)
+    _write_html(folder / "report.html", result, headline, inputs, summary, con)
+    _write_json(folder / "report.json", con, headline, inputs, summary, children, rules)
+    con.close()
+
+
+def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
+    found = dict(zip(summary["code"].to_pylist(), summary["rows"].to_pylist()))
+    return pa.table(
+        {
+            "code": [r.code for r in result.rules],
+            "severity": [r.severity for r in result.rules],
+            "message": [r.message for r in result.rules],
+            "tables": [" ".join(r.tables) for r in result.rules],
+            "fields": [" ".join(r.fields) for r in result.rules],
+            "implementation": [r.implementation for r in result.rules],
+            "status": ["skipped" if r.code in result.skipped else "run" for r in result.rules],
+            "skipped_because": [result.skipped.get(r.code) for r in result.rules],
+            "rows": [found.get(r.code, 0) if r.code not in result.skipped else None for r in result.rules],
+        }
+    )
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa.Table) -> None:
+    import xlsxwriter
+
+    summary, children, findings, rules = sheets_data
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet("Summary")
+    for row, (key, value) in enumerate(headline.items()):
+        sheet.write(row, 0, key.replace("_", " ").capitalize(), bold)
+        sheet.write(row, 1, value)
+    start = len(headline) + 1
+    for col, name in enumerate(("Table", "File", "Rows", "Previous year")):
+        sheet.write(start, col, name, bold)
+    for row, item in enumerate(inputs, start + 1):
+        sheet.write_row(row, 0, [item["table"], item["file"], item["rows"], "yes" if item["previous"] else "no"])
+    for name, table in (
+        ("Error summary", summary),
+        ("Child summary", children),
+        ("Errors", findings),
+        ("Rules", rules),
+    ):
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, table.column_names, bold)
+        written = 0
+        for batch in table.to_batches(max_chunksize=50_000):
+            columns = [column.to_pylist() for column in batch.columns]
+            for values in zip(*columns):
+                if written == XLSX_MAX_ROWS:
+                    break
+                written += 1
+                sheet.write_row(written, 0, values)
+        if table.num_rows > XLSX_MAX_ROWS:
+            # Excel cannot hold more; errors.csv has every row.
+            sheet.write(0, table.num_columns, f"First {XLSX_MAX_ROWS:,} of {table.num_rows:,} rows; see errors.csv")
+    workbook.close()
+
+
+def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, summary: pa.Table, con) -> None:
+    first_rows = con.execute(
+        """SELECT rule_code, "table", row_number, child_id, string_agg(field, ', ' ORDER BY field) AS fields
+           FROM findings GROUP BY rule_code, "table", row_number, child_id
+           QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?
+           ORDER BY rule_code, "table", row_number""",
+        [HTML_ROWS_PER_RULE],
+    ).fetchall()
+    examples: dict[str, list] = {}
+    for code, table, row, child, fields in first_rows:
+        examples.setdefault(code, []).append({"table": table, "row": row, "child": child, "fields": fields})
+    environment = Environment(
+        loader=PackageLoader("kinsight.quality", "templates"), autoescape=select_autoescape(["html"])
+    )
+    page = environment.get_template("report.html").render(
+        result=result,
+        headline=headline,
+        inputs=inputs,
+        summary=summary.to_pylist(),
+        examples=examples,
+        rows_per_rule=HTML_ROWS_PER_RULE,
+        skipped=result.skipped,
+        generated=datetime.now(UTC).strftime("%d %B %Y %H:%M UTC"),
+    )
+    path.write_text(page, encoding="utf-8")
+
+
+def _write_json(path: Path, con, headline, inputs, summary, children, rules) -> None:
+    """``report.json``; the findings array is written by DuckDB, so millions of rows stay fast."""
+    findings_file = path.with_name(".findings.json")
+    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)")
+    document = {
+        "headline": headline,
+        "inputs": inputs,
+        "error_summary": summary.to_pylist(),
+        "child_summary": children.to_pylist(),
+        "rules": rules.to_pylist(),
+    }
+    opening = json.dumps(document, ensure_ascii=False)[:-1]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(opening + ', "findings": ')
+        with open(findings_file, encoding="utf-8") as found:
+            shutil.copyfileobj(found, out, 1 << 20)
+        out.write("}")
+    findings_file.unlink()

@@ -1,0 +1,332 @@
+"""Reading the CIN census XML into the flat tables the DfE rules are written against.
+
+The census is one XML file per LA per year; a large LA's file holds 25,000 children
+or more. It is streamed with ``lxml.iterparse``: each ``Child`` is flattened as soon
+as it has been read and then freed, so time grows linearly and memory stays flat
+whatever the size of the file. (The sector's validator concatenates a DataFrame per
+child, which grows quadratically: minutes for a large LA.)
+
+The tables and their fields are declared per collection year in
+``schemas/cin/<year>.yaml``. Every row carries ``LAchildID``, the synthetic keys of
+the rows it sits in (``CINdetailsID``, ``AssessmentID``, ``CPPID``) and its lineage:
+``row_number``, the child's 1-based position in the file, so every message points at
+a child a user can find.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from kinsight.core.errors import UnusableInput
+from kinsight.sources.files import ROW_NUMBER
+from kinsight.sources.layers import load_layered
+
+SCHEMAS = Path(__file__).parent / "schemas" / "cin"
+ROOT = "Message"
+CHILD = "Child"
+CHILD_ID = "LAchildID"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One flattened table: the element holding a row and where it sits."""
+
+    name: str
+    element: str
+    parent: str | None  # the table (or "Child") this element sits in; None for Header
+    path: str  # from the parent's element to this one, e.g. "Disabilities/Disability"
+    fields: tuple[str, ...]
+    text_field: str | None
+    keys: tuple[str, ...]
+    dates: frozenset[str]
+    one_per_child: bool
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.fields if self.text_field is None else (self.text_field,)
+
+
+@dataclass(frozen=True)
+class CinSchema:
+    """The tables of one collection year, parents before children."""
+
+    year: int
+    tables: tuple[TableSpec, ...]
+
+    def table(self, name: str) -> TableSpec:
+        return next(t for t in self.tables if t.name == name)
+
+    def children_of(self, parent: str) -> tuple[TableSpec, ...]:
+        return tuple(t for t in self.tables if t.parent == parent)
+
+    def inherited_keys(self, spec: TableSpec) -> tuple[str, ...]:
+        """The synthetic keys a row of ``spec`` carries: its ancestors' then its own."""
+        keys: tuple[str, ...] = ()
+        parent = spec.parent
+        while parent not in (None, CHILD):
+            parent_spec = self.table(parent)
+            keys = parent_spec.keys + keys
+            parent = parent_spec.parent
+        return keys + spec.keys
+
+    def columns_of(self, spec: TableSpec) -> tuple[str, ...]:
+        """A table's columns besides ``row_number``: the child, the keys, the fields."""
+        if spec.parent is None:
+            return spec.columns
+        own = tuple(c for c in spec.columns if c != CHILD_ID)
+        return (CHILD_ID, *self.inherited_keys(spec), *own)
+
+
+@cache
+def schema(year: int | str) -> CinSchema:
+    """The CIN census tables of collection ``year`` (2026 = 2025/26)."""
+    specs = []
+    for item in load_layered(SCHEMAS, year, items="tables", key="name"):
+        within = item.get("within")
+        parent, _, between = (within or "").partition("/")
+        path = f"{between}/{item['element']}" if between else item["element"]
+        specs.append(
+            TableSpec(
+                name=item["name"],
+                element=item["element"],
+                parent=parent or None,
+                path=path,
+                fields=tuple(item.get("fields", ())),
+                text_field=item.get("text"),
+                keys=tuple(item.get("keys", ())),
+                dates=frozenset(item.get("dates", ())),
+                one_per_child=bool(item.get("one", False)),
+            )
+        )
+    return CinSchema(int(year), tuple(specs))
+
+
+@dataclass
+class CinCensus:
+    """A CIN census file read into Arrow tables, with what could not be typed."""
+
+    file: Path
+    year: int
+    tables: dict[str, pa.Table]
+    children: int
+    #: cells whose text is not a valid xs:date: (table, row_number, child_id, field, value)
+    bad_dates: list[tuple[str, int, str | None, str, str]] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Rows across every table except the single Header row."""
+        return sum(t.num_rows for name, t in self.tables.items() if name != "Header")
+
+
+class _Columns:
+    """Column lists for one table, appended to row by row (amortised O(1) per value)."""
+
+    def __init__(self, spec: TableSpec, columns: tuple[str, ...]):
+        self.spec = spec
+        self.names = (ROW_NUMBER, *columns)
+        self.values: dict[str, list] = {name: [] for name in self.names}
+
+    def add(self, row: dict) -> None:
+        for name in self.names:
+            self.values[name].append(row.get(name))
+
+
+def _local(tag) -> str | None:
+    """An element's name without its namespace; None for comments and processing
+    instructions, whose ``tag`` is not a string."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2]
+
+
+def _values_of(element) -> dict[str, str | None]:
+    """The text of each child element, by name. Whitespace around values is not data."""
+    values: dict[str, str | None] = {}
+    for child in element:
+        name = _local(child.tag)
+        if name is not None and name not in values:
+            text = child.text
+            values[name] = text.strip() or None if text is not None else None
+    return values
+
+
+def _find_all(element, path: str):
+    """Elements at ``path`` below ``element``, namespace or not."""
+    found = [element]
+    for step in path.split("/"):
+        found = [c for parent in found for c in parent if _local(c.tag) == step]
+    return found
+
+
+class _Flattener:
+    """Turns one ``Child`` element at a time into rows of every table."""
+
+    def __init__(self, cin_schema: CinSchema):
+        self.schema = cin_schema
+        self.columns = {
+            spec.name: _Columns(spec, cin_schema.columns_of(spec))
+            for spec in cin_schema.tables
+            if spec.name != "Header"
+        }
+
+    def add_child(self, child, position: int) -> None:
+        context = {ROW_NUMBER: position}
+        identifiers = next(
+            (c for c in child if _local(c.tag) == "ChildIdentifiers"), None
+        )
+        if identifiers is not None:
+            context[CHILD_ID] = _values_of(identifiers).get(CHILD_ID)
+        self._add_rows(CHILD, child, context)
+
+    def _add_rows(self, parent: str, element, context: dict) -> None:
+        for spec in self.schema.children_of(parent):
+            elements = _find_all(element, spec.path)
+            if spec.one_per_child and not elements:
+                elements = [None]
+            for number, row_element in enumerate(elements, start=1):
+                row = dict(context)
+                for key in spec.keys:
+                    row[key] = number
+                if row_element is None:
+                    pass
+                elif spec.text_field is not None:
+                    text = row_element.text
+                    row[spec.text_field] = text.strip() or None if text else None
+                else:
+                    values = _values_of(row_element)
+                    for name in spec.fields:
+                        if name != CHILD_ID:
+                            row[name] = values.get(name)
+                self.columns[spec.name].add(row)
+                if row_element is not None:
+                    self._add_rows(spec.name, row_element, row)
+
+    def tables(self, bad_dates: list) -> dict[str, pa.Table]:
+        out = {}
+        for name, cols in self.columns.items():
+            out[name] = _typed(cols.spec, cols.values, bad_dates)
+        return out
+
+
+def _typed(spec: TableSpec, values: dict[str, list], bad_dates: list) -> pa.Table:
+    """Arrow columns: ``row_number`` and keys as int32, dates as date32, the rest text.
+
+    A date that does not parse becomes null and is recorded in ``bad_dates``, so a
+    single bad cell never stops the read and is still reported.
+    """
+    arrays = {}
+    for name, column in values.items():
+        if name == ROW_NUMBER or name in ("CINdetailsID", "AssessmentID", "CPPID"):
+            arrays[name] = pa.array(column, pa.int32())
+        elif name in spec.dates:
+            text = pa.array(column, pa.string())
+            parsed = pc.cast(
+                pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
+            )
+            unparsed = pc.and_(pc.is_valid(text), pc.is_null(parsed))
+            child_ids = values.get(CHILD_ID)
+            for i in pc.indices_nonzero(unparsed).to_pylist():
+                child_id = child_ids[i] if child_ids else None
+                bad_dates.append((spec.name, values[ROW_NUMBER][i], child_id, name, column[i]))
+            arrays[name] = parsed
+        else:
+            arrays[name] = pa.array(column, pa.string())
+    return pa.table(arrays)
+
+
+def _header_table(spec: TableSpec, element, bad_dates: list) -> pa.Table:
+    """The single Header row: CollectionDetails and Source flattened together."""
+    row: dict = {ROW_NUMBER: 1}
+    if element is not None:
+        for block in element:
+            row.update({k: v for k, v in _values_of(block).items() if k in spec.fields})
+    values = {ROW_NUMBER: [1], **{name: [row.get(name)] for name in spec.fields}}
+    return _typed(spec, values, bad_dates)
+
+
+def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
+    """Stream a CIN census XML file into the tables of collection ``year``.
+
+    Raises :class:`UnusableInput` naming the file (and line, for malformed XML) when
+    the file is missing, empty, not well-formed XML, or not a CIN census (its root
+    element is not ``Message``). Missing or invalid elements inside a well-formed
+    census are not errors here: they become nulls that the DfE rules report.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnusableInput("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise UnusableInput("the file is empty", file=path)
+    cin_schema = schema(year)
+    flattener = _Flattener(cin_schema)
+    header_element = None
+    children = 0
+    root_checked = False
+    bad_dates: list = []
+    context = etree.iterparse(
+        str(path), events=("end",), tag=("{*}Header", "{*}Child"), huge_tree=True,
+        resolve_entities=False, no_network=True,
+    )
+    try:
+        for _, element in context:
+            if not root_checked:
+                _check_root(element.getroottree().getroot(), path)
+                root_checked = True
+            if _local(element.tag) == "Header":
+                # The Message/Header, not a Header that some tool nested elsewhere.
+                if element.getparent() is not None and element.getparent().getparent() is None:
+                    header_element = element
+                    header_table = _header_table(
+                        cin_schema.table("Header"), element, bad_dates
+                    )
+                continue
+            children += 1
+            flattener.add_child(element, children)
+            # Free the child and every earlier sibling: this keeps memory flat.
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as error:
+        line = error.lineno if error.lineno else None
+        where = f"line {line}: " if line else ""
+        raise UnusableInput(f"{where}not well-formed XML ({error.msg})", file=path) from None
+    if not root_checked:
+        _check_root(context.root, path)
+    if header_element is None:
+        header_table = _header_table(cin_schema.table("Header"), None, bad_dates)
+    tables = {"Header": header_table, **flattener.tables(bad_dates)}
+    return CinCensus(path, cin_schema.year, tables, children, bad_dates)
+
+
+def _check_root(root, path: Path) -> None:
+    name = _local(root.tag) if root is not None else None
+    if name != ROOT:
+        raise UnusableInput(
+            f"this is not a CIN census file: its root element is <{name}>, expected <{ROOT}>",
+            file=path,
+        )
+
+
+def read_children(path: Path | str, year: int | str = 2026) -> pa.Table:
+    """One row per ``Child`` for linkage: identifiers, characteristics and lineage.
+
+    Columns: ``LAchildID, UPN, FormerUPN, PersonBirthDate, ExpectedPersonBirthDate,
+    Sex, GenderCurrent, PersonDeathDate, Ethnicity, row_number, file``; ``row_number``
+    is the child's position in the file.
+    """
+    census = read_cin_census(path, year)
+    identifiers = census.tables["ChildIdentifiers"]
+    ethnicity = census.tables["ChildCharacteristics"].column("Ethnicity")
+    columns = [
+        CHILD_ID, "UPN", "FormerUPN", "PersonBirthDate", "ExpectedPersonBirthDate", "Sex",
+        "GenderCurrent", "PersonDeathDate",
+    ]
+    table = identifiers.select(columns).append_column("Ethnicity", ethnicity)
+    table = table.append_column(ROW_NUMBER, identifiers.column(ROW_NUMBER))
+    return table.append_column("file", pa.array([str(path)] * table.num_rows, pa.string()))

@@ -1,0 +1,184 @@
+"""The source loading registry: one reader per ``format``, and the units a source is read in.
+
+A source is read in *units*, each cached by its content hash: one file for the
+single-file formats (a folder of monthly csv extracts is one unit per file, so a
+refresh reads only the new file), one workbook for Annex A, one XML file for the
+CIN census, one folder for the 903 (its tables only make sense together).
+
+Every reader returns :class:`SourceTables`: typed Arrow tables by name, each with
+``record_id`` (the source's own id for the person the row is about) and
+``row_number``, plus the cells it had to blank. The statutory return readers
+belong to the quality engineers' modules (``ssda903``, ``cin_census``) and are
+imported only when a deployment has such a source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from kinsight.core.config import SourceConfig
+from kinsight.core.errors import KinsightError, UnusableInput
+from kinsight.sources.files import files_of, read_csv, read_xlsx, require_columns
+from kinsight.sources.schema import CellIssue, SourceSchema, load_schema, type_columns
+
+RECORD_ID = "record_id"
+#: The table name of a single-table source (every partner extract).
+RECORDS = "records"
+
+
+@dataclass
+class SourceTables:
+    """One unit of a source, read and typed."""
+
+    tables: dict[str, pa.Table]
+    issues: list[CellIssue] = field(default_factory=list)
+    #: The collection year a return's unit belongs to, where the format has one.
+    collection_year: int | None = None
+
+
+Reader = Callable[[SourceConfig, Path], SourceTables]
+
+
+#: The statutory returns are declared by their own modules (per table and year), not here.
+RETURN_SCHEMAS = {"ssda903": "ssda903", "cin_xml": "cin_census"}
+
+
+def schema_name(source: SourceConfig) -> str:
+    """The schema a source is read with: its return's, ``schema = "..."``, or its name."""
+    return RETURN_SCHEMAS.get(source.format) or source.options.get("schema", source.name)
+
+
+def schema_of(source: SourceConfig) -> SourceSchema:
+    """The declared schema of a partner source or Annex A."""
+    return load_schema(schema_name(source))
+
+
+def units_of(source: SourceConfig, base: Path) -> list[Path]:
+    """The files (or, for the 903, folders) a source is read from, current year first.
+
+    ``base`` is the folder of the configuration, which relative ``previous`` paths
+    (earlier years' returns) are written against.
+    """
+    previous = source.options.get("previous", [])
+    previous = [base / p for p in ([previous] if isinstance(previous, str) else previous)]
+    if source.format == "ssda903":
+        folders = [source.path, *previous]
+        for folder in folders:
+            if not folder.is_dir():
+                raise UnusableInput("the 903 folder was not found", file=folder)
+        return folders
+    if source.format == "cin_xml":
+        return [*files_of(source.path, (".xml",)), *previous]
+    if source.format == "annex_a":
+        return files_of(source.path, (".xlsx",))
+    if source.format in ("csv", "xlsx"):
+        return files_of(source.path)
+    raise KinsightError(f"source {source.name}: unknown format {source.format!r}; "
+                        f"expected one of {', '.join(FORMATS)}")
+
+
+def read_unit(source: SourceConfig, unit: Path) -> SourceTables:
+    """Read and type one unit of a source with the reader its format names."""
+    return FORMATS[source.format](source, unit)
+
+
+def read_partner_file(source: SourceConfig, path: Path) -> SourceTables:
+    """One partner extract (csv or xlsx), typed by the source's schema.
+
+    The record id column and every column the deployment maps to a person
+    attribute must be present; so must the schema's required fields. Other
+    declared fields may be absent (they come out empty).
+    """
+    schema = schema_of(source)
+    if source.format == "csv":
+        raw = read_csv(path)
+    else:
+        raw = read_xlsx(path, sheet=source.options.get("sheet", 0))
+    needed = [source.record_id, *source.columns.values(),
+              *(f.name for f in schema.fields.values() if f.required and f.name != schema.record_id)]
+    require_columns(raw, list(dict.fromkeys(needed)), file=path)
+    typed, issues = type_columns(raw, schema.fields)
+    typed = typed.append_column(RECORD_ID, raw[source.record_id].cast(pa.string()))
+    return SourceTables({RECORDS: typed}, issues)
+
+
+def read_annex_a(source: SourceConfig, path: Path) -> SourceTables:
+    """An Annex A workbook: each list as ``list_<n>``, keyed by Child Unique ID."""
+    from kinsight.sources.annex_a import CHILD_ID, read_lists
+
+    lists, issues = read_lists(path, schema_of(source))
+    tables = {}
+    for number, table in lists.items():
+        ids = table[CHILD_ID] if CHILD_ID in table.column_names else pa.nulls(table.num_rows, pa.string())
+        tables[f"list_{number}"] = table.append_column(RECORD_ID, ids)
+    return SourceTables(tables, issues)
+
+
+def read_ssda903(source: SourceConfig, folder: Path) -> SourceTables:
+    """A folder of one year's 903 tables (the reader lives in ``kinsight.sources.ssda903``)."""
+    module = _statutory_reader("ssda903", source)
+    tables = module.read_tables(folder)
+    return SourceTables({name: _keyed(t, "CHILD") for name, t in tables.items()},
+                        collection_year=_year_of(folder))
+
+
+def read_cin_xml(source: SourceConfig, path: Path) -> SourceTables:
+    """One CIN census XML file, flattened (the reader lives in ``kinsight.sources.cin_census``)."""
+    module = _statutory_reader("cin_census", source)
+    tables = module.read_tables(path)
+    return SourceTables({name: _keyed(t, "LAchildID") for name, t in tables.items()},
+                        collection_year=_year_of(path))
+
+
+FORMATS: dict[str, Reader] = {
+    "csv": read_partner_file,
+    "xlsx": read_partner_file,
+    "annex_a": read_annex_a,
+    "ssda903": read_ssda903,
+    "cin_xml": read_cin_xml,
+}
+
+
+def reader_available(source_format: str) -> bool:
+    """Whether this build can read a format (the statutory return readers arrive separately)."""
+    module = RETURN_SCHEMAS.get(source_format)
+    if module is None:
+        return source_format in FORMATS
+    try:
+        return hasattr(importlib.import_module(f"kinsight.sources.{module}"), "read_tables")
+    except ImportError:
+        return False
+
+
+def _statutory_reader(module: str, source: SourceConfig):
+    if not reader_available(source.format):
+        raise KinsightError(f"source {source.name}: this build has no reader for format {source.format!r}")
+    return importlib.import_module(f"kinsight.sources.{module}")
+
+
+def reader_digest(source: SourceConfig) -> str:
+    """Changes whenever the way this source is read and typed changes (for caches)."""
+    module = RETURN_SCHEMAS.get(source.format)
+    if module is None:
+        return schema_of(source).digest
+    text = Path(importlib.import_module(f"kinsight.sources.{module}").__file__).read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+def _keyed(table: pa.Table, id_column: str) -> pa.Table:
+    if RECORD_ID in table.column_names:
+        return table
+    ids = table[id_column] if id_column in table.column_names else pa.nulls(table.num_rows, pa.string())
+    return table.append_column(RECORD_ID, ids.cast(pa.string()))
+
+
+def _year_of(path: Path) -> int | None:
+    found = re.findall(r"(20\d\d)", path.name)
+    return int(found[-1]) if found else None

@@ -1,0 +1,205 @@
+"""``kinsight run``: ingest → validate → link → build a snapshot → publish it.
+
+One run turns a deployment's source folders into a new immutable warehouse
+snapshot and makes it current. It either completes, or leaves the warehouse as
+it found it: the snapshot is built under a temporary name, and ``CURRENT`` moves
+only once the snapshot and its summary are in place.
+
+The stages to the left of the warehouse (the quality service, the child index)
+are called when this build has them; a stage that is absent is recorded as
+skipped, with the reason, in the run summary rather than quietly faked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from kinsight.core.config import ProjectConfig, SourceConfig
+from kinsight.core.errors import KinsightError
+from kinsight.sources.registry import reader_available
+from kinsight.store.build import SnapshotFacts, build_snapshot
+from kinsight.store.ingest import LoadedSource, ingest_source, sha256_of
+from kinsight.store.snapshots import Warehouse
+
+STAGES = ("ingest", "validate", "link", "build", "publish")
+#: How many rejected rows the summary lists individually (all are counted).
+REJECTED_SAMPLE = 50
+
+#: Told of progress: stage, steps done, steps in the stage, what is being done.
+ProgressHook = Callable[[str, int, int, str], None]
+
+_VALIDATORS = {"ssda903": ("kinsight.quality.ssda903", "validate_903"),
+               "cin_xml": ("kinsight.quality.cin", "validate_cin")}
+
+
+def run_pipeline(config: ProjectConfig, progress: ProgressHook | None = None) -> dict[str, Any]:
+    """Run every stage for a deployment; return the run summary (also saved beside the snapshot)."""
+    tell = progress or (lambda *_: None)
+    warehouse = Warehouse.of(config)
+    snapshot_id = warehouse.new_snapshot_id()
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"snapshot_id": snapshot_id, "la": config.la, "config": str(config.path),
+                               "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        with _timed(timings, "ingest"):
+            loaded = _ingest(config, warehouse, tell)
+        with _timed(timings, "validate"):
+            summary["validation"] = _validate(config, loaded, warehouse, tell)
+        with _timed(timings, "link"):
+            clusters, summary["linkage"] = _link(loaded, warehouse, tell)
+        with _timed(timings, "build"):
+            tell("build", 0, 1, "writing the snapshot")
+            facts = SnapshotFacts(snapshot_id, config.la, _collection_year(config, loaded),
+                                  sha256_of(config.path))
+            summary["tables"] = build_snapshot(warehouse.building_path(snapshot_id), loaded, clusters, facts)
+            tell("build", 1, 1, "snapshot written")
+        summary["sources"] = [_source_summary(s) for s in loaded]
+        summary["rejected_rows"] = [dict(r, source=s.config.name) for s in loaded
+                                    for r in s.rejected][:REJECTED_SAMPLE]
+        with _timed(timings, "publish"):
+            tell("publish", 0, 1, "making it current")
+            summary["timings"] = timings
+            summary["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            warehouse.publish(snapshot_id, summary)
+            keep = config.settings.get("project", {}).get("keep_snapshots")
+            summary["removed_snapshots"] = warehouse.apply_retention(int(keep)) if keep else []
+            tell("publish", 1, 1, f"snapshot {snapshot_id} is current")
+    except BaseException:
+        warehouse.discard(snapshot_id)
+        raise
+    return summary
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - start, 3)
+
+
+def _ingest(config: ProjectConfig, warehouse: Warehouse, tell: ProgressHook) -> list[LoadedSource]:
+    loaded = []
+    linking = _linkage_available() is None
+    for done, source in enumerate(config.sources):
+        tell("ingest", done, len(config.sources), source.name)
+        if not reader_available(source.format):
+            loaded.append(LoadedSource(source, source.format, [],
+                                       skipped=f"this build has no reader for format {source.format!r}"))
+            continue
+        try:
+            loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir, link=linking))
+        except KinsightError as error:
+            raise KinsightError(f"source {source.name}: {error}") from None
+    tell("ingest", len(config.sources), len(config.sources), "all sources read")
+    return loaded
+
+
+def _validate(config: ProjectConfig, loaded: list[LoadedSource], warehouse: Warehouse,
+              tell: ProgressHook) -> dict[str, Any]:
+    """Validate each statutory return with the quality service; record its headline."""
+    returns = [s for s in loaded if s.config.format in _VALIDATORS and s.units]
+    headlines: dict[str, Any] = {}
+    for done, source in enumerate(returns):
+        tell("validate", done, len(returns), source.config.name)
+        module_name, function = _VALIDATORS[source.config.format]
+        try:
+            validate = getattr(importlib.import_module(module_name), function)
+        except (ImportError, AttributeError):
+            headlines[source.config.name] = {"skipped": f"this build has no {module_name}.{function}"}
+            continue
+        headlines[source.config.name] = _cached_headline(
+            warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
+    tell("validate", len(returns), len(returns), "returns validated")
+    return headlines
+
+
+def _headline(config: ProjectConfig, source: LoadedSource, validate) -> dict[str, Any]:
+    current, *previous = [unit.path for unit in source.units]
+    year = source.config.options.get("year") or source.units[0].collection_year
+    if year is None:
+        raise KinsightError(f"source {source.config.name}: set `year = 2026` (the collection year) "
+                            "on the source; it cannot be told from the folder name")
+    paths = [current] if source.config.format == "ssda903" else current
+    result = validate(paths, int(year), config.la, previous=tuple(previous))
+    return dict(result.headline(), collection_year=int(year))
+
+
+def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dict[str, Any]:
+    """A return already validated in an earlier run (same files) is not validated again."""
+    key = hashlib.sha256("".join(u.sha256 for u in source.units).encode()).hexdigest()[:20]
+    path = warehouse.cache_dir / "validation" / f"{source.config.name}-{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text("utf-8")) | {"reused": True}
+    headline = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(headline, default=str), "utf-8")
+    return headline
+
+
+def _linkage_available() -> str | None:
+    """Why linkage cannot run in this build, or None when it can."""
+    try:
+        importlib.import_module("kinsight.sources.person_records").read_person_records  # noqa: B018
+        importlib.import_module("kinsight.linkage").ChildIndex  # noqa: B018
+    except (ImportError, AttributeError):
+        return "this build has no child index (kinsight.linkage.ChildIndex)"
+    return None
+
+
+def _link(loaded: list[LoadedSource], warehouse: Warehouse, tell: ProgressHook):
+    """Link every source's person records in the persistent child index."""
+    why_not = _linkage_available()
+    if why_not:
+        return None, {"skipped": why_not}
+    tell("link", 0, 1, "linking records in the child index")
+    parts = [r for s in loaded if (r := s.person_records()) is not None and r.num_rows]
+    if not parts:
+        return None, {"skipped": "no person records to link"}
+    records = pa.concat_tables(parts, promote_options="permissive")
+    index = importlib.import_module("kinsight.linkage").ChildIndex.open(warehouse.index_dir)
+    result = index.link(records)
+    clusters = result.clusters.select(["source", "record_id", "person_id"])
+    report = result.report if isinstance(result.report, dict) else {}
+    headline = {"records": records.num_rows,
+                "persons": len(set(clusters["person_id"].to_pylist())),
+                **{k: v for k, v in report.items() if isinstance(v, (int, float, str, bool))}}
+    tell("link", 1, 1, f"{headline['persons']} people")
+    return clusters, headline
+
+
+def _collection_year(config: ProjectConfig, loaded: list[LoadedSource]) -> int | None:
+    years = [s.units[0].collection_year for s in loaded
+             if s.config.format in _VALIDATORS and s.units and s.units[0].collection_year]
+    declared = config.settings.get("project", {}).get("year")
+    return int(declared) if declared else (max(years) if years else None)
+
+
+def _source_summary(source: LoadedSource) -> dict[str, Any]:
+    config: SourceConfig = source.config
+    if source.skipped:
+        return {"name": config.name, "format": config.format, "skipped": source.skipped}
+    issues = Counter()
+    for unit in source.units:
+        for issue in unit.issues:
+            issues[(issue["field"], issue["problem"])] += issue["count"]
+    reasons = Counter(r["reason"].split(" at ")[0] for r in source.rejected)
+    return {
+        "name": config.name,
+        "format": config.format,
+        "files": len(source.units),
+        "files_reused": sum(u.reused for u in source.units),
+        "rows": sum(u.rows for u in source.units),
+        "rejected": len(source.rejected),
+        "rejected_by_reason": dict(reasons),
+        "cells_blanked": [{"field": f, "problem": p, "count": n} for (f, p), n in issues.items()],
+    }
