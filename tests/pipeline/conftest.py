@@ -1,163 +1,27 @@
-"""A small hand-made deployment: a few sources of each kind, in the formats partners send."""
+"""Fixtures for the pipeline tests: a small deployment, and the child index as the contract says."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
+import sys
+import types
 
 import pytest
-import xlsxwriter
-
-CONFIG = """
-[project]
-la = "E09000027"
-warehouse = "warehouse"
-keep_snapshots = 3
-
-[[sources]]
-name = "social_care_persons"
-path = "partners/social_care_persons"
-format = "csv"
-record_id = "CHILD_ID"
-agreement = "multi-agency-safeguarding"
-id_namespace = "la_child_id"
-[sources.columns]
-other_id = "CHILD_ID"
-nhs_number = "NHS_NUMBER"
-upn = "UPN"
-forename = "FORENAME"
-surname = "SURNAME"
-dob = "DOB"
-sex = "GENDER"
-postcode = "POSTCODE"
-
-[[sources]]
-name = "health_visiting"
-path = "partners/health_visiting"
-format = "csv"
-record_id = "HV_ID"
-agreement = "early-help"
-[sources.columns]
-nhs_number = "NHS_NO"
-forename = "FIRST_NAME"
-surname = "LAST_NAME"
-dob = "DATE_OF_BIRTH"
-sex = "SEX"
-postcode = "POSTCODE"
-
-[[sources]]
-name = "homelessness"
-path = "partners/homelessness"
-format = "csv"
-record_id = "HCLIC_ID"
-agreement = "early-help"
-[sources.columns]
-forename = "FORENAME"
-surname = "SURNAME"
-dob = "DOB"
-sex = "SEX"
-postcode = "POSTCODE"
-
-[[sources]]
-name = "youth_justice"
-path = "partners/youth_justice"
-format = "xlsx"
-record_id = "YJ_ID"
-agreement = "multi-agency-safeguarding"
-[sources.columns]
-forename = "FORENAME"
-surname = "SURNAME"
-dob = "DOB"
-sex = "SEX"
-nhs_number = "NHS_NUMBER"
-upn = "UPN"
-
-[[sources]]
-name = "annex_a"
-path = "returns/annex_a/annex_a.xlsx"
-format = "annex_a"
-record_id = "Child Unique ID"
-agreement = "performance-reporting"
-id_namespace = "la_child_id"
-[sources.columns]
-other_id = "Child Unique ID"
-dob = "Date of Birth"
-sex = "Gender"
-"""
-
-PERSONS = """\
-CHILD_ID,NHS_NUMBER,UPN,FORENAME,SURNAME,DOB,GENDER,ETHNICITY,POSTCODE,ADDRESS
-C001,9990000018,,Amira,Khan,03/04/2019,F,APKN,SW1A 1AA,1 High St
-C002,9990000026,,Oliver,Smith,12/11/2015,M,WBRI,SW1A 2AA,2 High St
-C003,,,Ruby,Smith,12/11/2015,F,XXXX,SW1A 2AA,2 High St
-"""
-
-HV_MARCH = """\
-HV_ID,NHS_NO,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,SEX,POSTCODE,REVIEW_DATE,AGE_AT_REVIEW_MONTHS,ASQ_QUESTIONNAIRE,ASQ_COMMUNICATION,ASQ_GROSS_MOTOR,ASQ_FINE_MOTOR,ASQ_PROBLEM_SOLVING,ASQ_PERSONAL_SOCIAL
-HV1,9990000018,Amira,Khan,2019-04-03,Female,SW1A 1AA,2021-06-01,26,27,50,55,40,45,not known
-HV2,9990000034,Noah,Jones,2019-05-05,Male,SW1A 3AA,31/13/2021,27,27,60,60,60,60,60
-"""
-
-HV_APRIL = """\
-HV_ID,NHS_NO,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,SEX,POSTCODE,REVIEW_DATE,AGE_AT_REVIEW_MONTHS,ASQ_QUESTIONNAIRE,ASQ_COMMUNICATION,ASQ_GROSS_MOTOR,ASQ_FINE_MOTOR,ASQ_PROBLEM_SOLVING,ASQ_PERSONAL_SOCIAL
-HV3,9990000042,Isla,Brown,2019-06-06,Female,SW1A 4AA,2021-09-01,27,27,20,30,30,30,30
-HV1,9990000018,Amira,Khan,2019-04-03,Female,SW1A 1AA,2021-06-01,26,27,50,55,40,45,50
-,9990000050,Leo,Green,2019-07-07,Male,SW1A 5AA,2021-10-01,27,27,40,40,40,40,40
-"""
-
-HOMELESS = """\
-HCLIC_ID,CASE_REF,FORENAME,SURNAME,DOB,SEX,POSTCODE,APPROACH_DATE,DUTY,REASON,TEMPORARY_ACCOMMODATION,TA_TYPE
-H1,CASE9,Oliver,Smith,2015-11-12,M,SW1A 2AA,2025-01-10,Relief,eviction,Y,B&B
-H2,CASE9,Ruby,Smith,2015-11-12,F,SW1A 2AA,2025-01-10,relief,eviction,Y,B&B
-"""
-
-YJ_HEADER = ["YJ_ID", "FORENAME", "SURNAME", "DOB", "SEX", "POSTCODE", "UPN", "NHS_NUMBER", "ETHNICITY",
-             "OFFENCE_DATE", "OUTCOME_DATE", "OUTCOME", "OFFENCE_TYPE"]
-YJ_ROWS = [["YJ1", "Oliver", "Smith", "2015-11-12", "M", "SW1A 2AA", None, "9990000026", "WBRI",
-            "2025-02-01", "2025-03-01", "Youth caution", "Theft"]]
-
-ANNEX_A = {
-    "List 1 - Contacts": (["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age",
-                           "Date of Contact", "Contact Source"],
-                          [["C001", "b) Female", "APKN", "03/04/2019", "5", "01/02/2025", "Police"],
-                           ["C002", "a) Male", "WBRI", "12/11/2015", "9", "not a date", "School"]]),
-    "List 2 - Early Help": (["Child Unique ID", "Gender", "Ethnicity", "DOB", "Age",
-                             "Assessment start date", "Assessment completion date", "Organisation"],
-                            [["C003", "b) Female", "WBRI", "12/11/2015", "9", "05/01/2025", None, "EH team"]]),
-    "List 3": (["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Date of Referral"],
-               [["C002", "a) Male", "WBRI", "12/11/2015", "02/02/2025"]]),
-}
-
-
-def write_xlsx(path: Path, sheets: dict[str, tuple[list, list]], *, title_row: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(path)
-    for name, (header, rows) in sheets.items():
-        sheet = workbook.add_worksheet(name)
-        offset = 0
-        if title_row:
-            sheet.write(0, 0, f"{name} (prepared for inspection)")
-            offset = 2
-        sheet.write_row(offset, 0, header)
-        for i, row in enumerate(rows, offset + 1):
-            sheet.write_row(i, 0, row)
-    workbook.close()
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding=encoding)
-    return path
+from pipeline_fixtures import ContractChildIndex, make_deployment, read_person_records_double
 
 
 @pytest.fixture
-def deployment(tmp_path) -> Path:
+def deployment(tmp_path):
     """A deployment folder with its kinsight.toml; returns the toml's path."""
-    write(tmp_path / "partners/social_care_persons/persons_2025-03.csv", PERSONS)
-    write(tmp_path / "partners/health_visiting/health_visiting_2025-03.csv", HV_MARCH, "cp1252")
-    write(tmp_path / "partners/health_visiting/health_visiting_2025-04.csv", "\ufeff" + HV_APRIL)
-    write(tmp_path / "partners/homelessness/homelessness_2025-03.csv", HOMELESS)
-    write_xlsx(tmp_path / "partners/youth_justice/youth_justice_2025-03.xlsx",
-               {"Outcomes": (YJ_HEADER, YJ_ROWS)})
-    write_xlsx(tmp_path / "returns/annex_a/annex_a.xlsx", ANNEX_A, title_row=True)
-    return write(tmp_path / "kinsight.toml", CONFIG)
+    return make_deployment(tmp_path)
+
+
+@pytest.fixture
+def contract_linkage(monkeypatch):
+    """Replace the child index with the contract's behaviour for one test."""
+    import kinsight.linkage
+
+    module = types.ModuleType("kinsight.sources.person_records")
+    module.read_person_records = read_person_records_double
+    monkeypatch.setitem(sys.modules, "kinsight.sources.person_records", module)
+    monkeypatch.setattr(kinsight.linkage, "ChildIndex", ContractChildIndex, raising=False)
+    return ContractChildIndex

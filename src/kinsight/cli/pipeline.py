@@ -59,14 +59,14 @@ def show_snapshot(snapshot_id: str = typer.Argument(None, help="Defaults to the 
                   config: Path = ConfigOption) -> None:
     """The run summary of a snapshot, as JSON."""
     snapshot = Warehouse.of(load_config(config)).snapshot(snapshot_id)
-    console.print_json(json.dumps(snapshot.summary(), default=str))
+    typer.echo(json.dumps(snapshot.summary(), indent=2, default=str))
 
 
 @snapshots_app.command("current")
 def current_snapshot(config: Path = ConfigOption) -> None:
     """The id and path of the current snapshot."""
     snapshot = Warehouse.of(load_config(config)).snapshot()
-    console.print(f"{snapshot.snapshot_id}\t{snapshot.path}", highlight=False)
+    typer.echo(f"{snapshot.snapshot_id}\t{snapshot.path}")
 
 
 def _print_summary(summary: dict) -> None:

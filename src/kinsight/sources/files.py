@@ -204,8 +204,16 @@ def parse_dates(values: pa.Array | pa.ChunkedArray, formats: tuple[str, ...] = _
     text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
     text = pc.utf8_slice_codeunits(text, 0, 10)
     result = pa.nulls(len(text), pa.date32())
+    # Three runs of digits, to find the day each format says was written.
+    shaped = pc.match_substring_regex(text, r"^\d{1,4}\D\d{1,2}\D\d{1,4}$")
+    parts = pc.split_pattern_regex(pc.if_else(shaped, text, "0-0-0"), r"\D")
     for fmt in formats:
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        # Arrow rolls an impossible day over into the next month (31/02 -> 2 March);
+        # a date whose day is not the day written is not that date, so it is dropped.
+        day_at = [f for f in fmt.split(fmt[2]) if f].index("%d")
+        written_day = pc.cast(pc.list_element(parts, day_at), pa.int64(), safe=False)
+        parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, None)
         result = pc.coalesce(result, pc.cast(parsed, pa.date32()))
     return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 

@@ -122,19 +122,34 @@ def read_annex_a(source: SourceConfig, path: Path) -> SourceTables:
 
 
 def read_ssda903(source: SourceConfig, folder: Path) -> SourceTables:
-    """A folder of one year's 903 tables (the reader lives in ``kinsight.sources.ssda903``)."""
+    """A folder of one year's 903 tables, recognised by their columns (``kinsight.sources.ssda903``).
+
+    The collection year is the source's ``year`` option for the current folder, else
+    the folder's name (``returns/ssda903/2025``); a year with no declared layout of
+    its own is read with the nearest declared one.
+    """
     module = _statutory_reader("ssda903", source)
-    tables = module.read_tables(folder)
-    return SourceTables({name: _keyed(t, "CHILD") for name, t in tables.items()},
-                        collection_year=_year_of(folder))
+    year = _year_of(folder) or source.options.get("year") or module.LATEST_YEAR
+    found = module.read_return([folder], _layout_year(module.SCHEMA_FOLDER, year))
+    tables = {}
+    for name, table in found.tables.items():
+        table = table.append_column("file", pa.array([str(found.files[name])] * table.num_rows, pa.string()))
+        tables[name] = _keyed(table, "CHILD")
+    return SourceTables(tables, collection_year=int(year))
 
 
 def read_cin_xml(source: SourceConfig, path: Path) -> SourceTables:
-    """One CIN census XML file, flattened (the reader lives in ``kinsight.sources.cin_census``)."""
+    """One CIN census XML file, flattened into its tables (``kinsight.sources.cin_census``).
+
+    The collection year is the file name's (``cin_census_2026.xml``), else the
+    source's ``year`` option; a year with no declared layout uses the nearest one.
+    """
     module = _statutory_reader("cin_census", source)
-    tables = module.read_tables(path)
-    return SourceTables({name: _keyed(t, "LAchildID") for name, t in tables.items()},
-                        collection_year=_year_of(path))
+    year = _year_of(path) or source.options.get("year") or 2026
+    census = module.read_cin_census(path, _layout_year(module.SCHEMAS, year))
+    tables = {name: _keyed(table, module.CHILD_ID) for name, table in census.tables.items()
+              if name != "Header"}
+    return SourceTables(tables, collection_year=int(year))
 
 
 FORMATS: dict[str, Reader] = {
@@ -146,13 +161,16 @@ FORMATS: dict[str, Reader] = {
 }
 
 
+_READ_FUNCTION = {"ssda903": "read_return", "cin_census": "read_cin_census"}
+
+
 def reader_available(source_format: str) -> bool:
     """Whether this build can read a format (the statutory return readers arrive separately)."""
     module = RETURN_SCHEMAS.get(source_format)
     if module is None:
         return source_format in FORMATS
     try:
-        return hasattr(importlib.import_module(f"kinsight.sources.{module}"), "read_tables")
+        return hasattr(importlib.import_module(f"kinsight.sources.{module}"), _READ_FUNCTION[module])
     except ImportError:
         return False
 
@@ -177,6 +195,12 @@ def _keyed(table: pa.Table, id_column: str) -> pa.Table:
         return table
     ids = table[id_column] if id_column in table.column_names else pa.nulls(table.num_rows, pa.string())
     return table.append_column(RECORD_ID, ids.cast(pa.string()))
+
+
+def _layout_year(folder: Path, year: int | str) -> int:
+    """The declared layout to read a return of ``year`` with: its own, else the nearest earlier (or first)."""
+    declared = sorted(int(p.stem) for p in folder.glob("*.yaml"))
+    return max([y for y in declared if y <= int(year)] or declared[:1])
 
 
 def _year_of(path: Path) -> int | None:

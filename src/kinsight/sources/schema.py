@@ -113,14 +113,7 @@ def load_schema(name: str, year: int | None = None) -> SourceSchema:
 def _load_schema(name: str, year: int | None) -> SourceSchema:
     text = (resources.files("kinsight.sources") / "schemas" / f"{name}.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    declared = dict(raw.get("fields", {}))
-    for layer_year, layer in sorted((raw.get("versions") or {}).items()):
-        if year is None or int(layer_year) > year:
-            continue
-        declared.update(layer.get("added", {}))
-        declared.update(layer.get("changed", {}))
-        for gone in layer.get("removed", []):
-            declared.pop(gone, None)
+    declared = fields_in_year(raw.get("fields", {}), raw.get("versions") or {}, year)
     known = {"source", "title", "frequency", "record_id", "identifiers", "fields",
              "household", "versions"}
     return SourceSchema(
@@ -134,6 +127,26 @@ def _load_schema(name: str, year: int | None) -> SourceSchema:
         extra={k: v for k, v in raw.items() if k not in known},
         digest=hashlib.sha256(f"{text}\n{year}\n{_codes_text()}".encode()).hexdigest()[:16],
     )
+
+
+def fields_in_year(fields: dict[str, Any], versions: dict[int, dict[str, Any]],
+                   year: int | None) -> dict[str, Any]:
+    """The fields of collection ``year``: the base declaration with each version layer up to it.
+
+    With no year, the base declaration. A layer removing a field it never had is an
+    error in the declaration, reported rather than ignored.
+    """
+    declared = dict(fields)
+    for layer_year, layer in sorted(versions.items()):
+        if year is None or int(layer_year) > year:
+            continue
+        declared.update(layer.get("added") or {})
+        declared.update(layer.get("changed") or {})
+        for gone in layer.get("removed") or []:
+            if gone not in declared:
+                raise KinsightError(f"version {layer_year} removes {gone}, which is not declared")
+            del declared[gone]
+    return declared
 
 
 def fields_of(declared: dict[str, dict[str, Any]]) -> dict[str, FieldSpec]:

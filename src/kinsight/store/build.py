@@ -54,7 +54,7 @@ def build_snapshot(path: Path, sources: list[LoadedSource], clusters: pa.Table |
                 for loaded in sources:
                     if loaded.schema == feed.schema:
                         _fill(con, table, feed.table, feed.columns, loaded)
-        _persons(con, sources)
+        _persons(con, sources, facts.la)
         _identifiers(con)
         _source_records(con)
         _relationships(con, sources)
@@ -70,7 +70,9 @@ def build_snapshot(path: Path, sources: list[LoadedSource], clusters: pa.Table |
 
 
 def _fill(con, table: Table, source_table: str, columns: dict[str, str], loaded: LoadedSource) -> None:
-    data = loaded.table(source_table)
+    # A table that says which collection year each row is from takes earlier years'
+    # returns too; any other takes the current year only, so nothing is counted twice.
+    data = loaded.table(source_table, previous_years="collection_year" in table.columns)
     if data is None or data.num_rows == 0:
         return
     con.register("feed", data)
@@ -158,7 +160,7 @@ def _column(table: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
     return pa.nulls(table.num_rows, kind)
 
 
-def _persons(con, sources: list[LoadedSource]) -> None:
+def _persons(con, sources: list[LoadedSource], la: str | None) -> None:
     """One row per person: each attribute from the highest-priority linked record that has it."""
     rules = _persons_rules()
     priority = {name: i for i, name in enumerate(rules["priority"])}
@@ -179,7 +181,7 @@ def _persons(con, sources: list[LoadedSource]) -> None:
     else:
         con.execute("CREATE TEMP TABLE ethnicities (source VARCHAR, record_id VARCHAR, ethnicity VARCHAR, "
                     "priority INTEGER)")
-    geography = _geography(con)
+    geography = _geography(con, la)
     con.execute(f"""
         INSERT INTO persons
         WITH chosen AS (
@@ -210,16 +212,23 @@ def _persons(con, sources: list[LoadedSource]) -> None:
     """)
 
 
-def _geography(con) -> bool:
-    """Register postcode -> LSOA -> ward and IMD decile, when the reference data is installed."""
+def _geography(con, la: str | None) -> bool:
+    """Register ``geography``: the LA's postcodes -> LSOA 2011 -> ward and IMD 2019 decile.
+
+    Only the deployment's own LA: a child living or placed elsewhere has no small
+    area here, which is what LA-level analyses expect.
+    """
+    if la is None:
+        return False
     try:
-        reference = importlib.import_module("kinsight.core.reference")
-    except ImportError:
+        from kinsight.core.reference import lsoas, postcodes
+    except ImportError:  # reference data not installed in this build
         return False
-    lookup = getattr(reference, "postcode_geography", None)
-    if lookup is None:
-        return False
-    con.register("geography", lookup())
+    con.register("postcode_places", postcodes(la).select(["postcode", "lsoa11"]))
+    con.register("lsoa_places", lsoas(la).select(["lsoa11", "ward_code", "imd_decile"]))
+    con.execute("""CREATE TEMP TABLE geography AS
+                   SELECT p.postcode, p.lsoa11, l.ward_code, l.imd_decile
+                   FROM postcode_places p LEFT JOIN lsoa_places l USING (lsoa11)""")
     return True
 
 

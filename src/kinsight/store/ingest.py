@@ -80,15 +80,21 @@ class LoadedSource:
     #: Why the source was not loaded, when it was skipped.
     skipped: str | None = None
 
-    def table(self, name: str) -> pa.Table | None:
-        """A table across all units, with ``file``, ``load_id`` and ``collection_year``; rejects removed."""
+    def table(self, name: str, *, previous_years: bool = True) -> pa.Table | None:
+        """A table across all units, with ``file``, ``load_id`` and ``collection_year``; rejects removed.
+
+        ``previous_years=False`` keeps only the current year of a statutory return
+        (its first unit); a partner source's extracts are all current.
+        """
         parts = []
-        for unit in self.units:
+        units = self.units if previous_years or self.config.format in ("csv", "xlsx") else self.units[:1]
+        for unit in units:
             table = unit.tables.get(name)
             if table is None:
                 continue
             n = table.num_rows
-            table = table.append_column(FILE, pa.array([str(unit.path)] * n, pa.string()))
+            if FILE not in table.column_names:  # the returns name each table's own file
+                table = table.append_column(FILE, pa.array([str(unit.path)] * n, pa.string()))
             table = table.append_column(LOAD_ID, pa.array([unit.load_id] * n, pa.string()))
             table = table.append_column(COLLECTION_YEAR, pa.array([unit.collection_year] * n, pa.int32()))
             parts.append(table)
@@ -197,7 +203,8 @@ def _rejections(loaded: LoadedSource) -> list[dict[str, Any]]:
     names = sorted({name for unit in loaded.units for name in unit.tables})
     for name in names:
         ids = [
-            pa.table({"unit": pa.array([i] * t.num_rows, pa.int32()), FILE: [str(u.path)] * t.num_rows,
+            pa.table({"unit": pa.array([i] * t.num_rows, pa.int32()),
+                      FILE: t[FILE] if FILE in t.column_names else [str(u.path)] * t.num_rows,
                       ROW_NUMBER: t[ROW_NUMBER], RECORD_ID: t[RECORD_ID]})
             for i, u in enumerate(loaded.units) if (t := u.tables.get(name)) is not None
         ]

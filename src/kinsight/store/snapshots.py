@@ -88,7 +88,8 @@ class Warehouse:
         if not self.snapshots_dir.is_dir():
             return []
         current = self.current_id()
-        found = sorted(p for p in self.snapshots_dir.glob("*.duckdb") if _ID.match(p.stem))
+        found = sorted((p for p in self.snapshots_dir.glob("*.duckdb") if _ID.match(p.stem)),
+                       key=lambda p: _order(p.stem))
         return [Snapshot(p.stem, p, p.stem == current) for p in found]
 
     def snapshot(self, snapshot_id: str | None = None) -> Snapshot:
@@ -153,6 +154,12 @@ def open_snapshot(config: ProjectConfig, snapshot_id: str | None = None) -> duck
     """
     snapshot = Warehouse.of(config).snapshot(snapshot_id)
     return duckdb.connect(str(snapshot.path), read_only=True)
+
+
+def _order(snapshot_id: str) -> tuple[str, int]:
+    # Ids made within the same second carry a counter: 20260401T093000Z, …Z-1, …Z-2.
+    stamp, _, counter = snapshot_id.partition("-")
+    return stamp, int(counter or 0)
 
 
 def _write_atomic(path: Path, text: str) -> None:
