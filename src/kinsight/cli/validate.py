@@ -1,6 +1,7 @@
 """``kinsight validate``: check a statutory return against the DfE rules of its year.
 
     kinsight validate 903 PATH... --year 2026 --la E09000027 [--previous PATH...] --out DIR
+    kinsight validate cin FILE.xml --year 2026 --la E09000027 [--previous FILE.xml...] --out DIR
 
 Exit 0 when validation completed, whatever it found; exit 2 with one clear line
 when the input cannot be used.
@@ -44,6 +45,21 @@ def validate_ssda903(
     from kinsight.quality.ssda903 import validate_903
 
     result = validate_903(paths, year, _la_code(la), previous=previous)
+    _finish(result, out)
+
+
+@validate_app.command("cin")
+def validate_cin_census(
+    path: Path = typer.Argument(..., help="The CIN census XML file."),
+    year: int = YearOption,
+    la: str = LaOption,
+    previous: list[Path] = typer.Option([], "--previous", help="An earlier year's census XML (repeatable)."),
+    out: Path = OutOption,
+) -> None:
+    """Validate a CIN (children in need) census return."""
+    from kinsight.quality.cin import validate_cin
+
+    result = validate_cin(path, year, _la_code(la), previous=previous)
     _finish(result, out)
 
 

@@ -33,6 +33,9 @@ from kinsight.quality.result import ValidationResult
 from kinsight.sources import cin_census
 
 RETURN_TYPE = "cin"
+#: Cells the reader could not type as dates, loaded so that a rule reports them.
+INVALID_DATES = "InvalidDates"
+_INVALID_DATES_COLUMNS = ("LAchildID", "table_name", "field", "value")
 BANK_HOLIDAYS = CODES_FOLDER / "england_bank_holidays.csv"
 #: Working days are listed for this span; every census period falls well inside it.
 _CALENDAR = (date(2000, 1, 1), date(2040, 12, 31))
@@ -43,8 +46,12 @@ def validate_cin(
     year: int,
     la: str,
     previous: Iterable[Path | str] = (),
+    *,
+    only: Iterable[str] | None = None,
 ) -> ValidationResult:
     """Validate the CIN census XML ``path`` of collection ``year`` for LA ``la``.
+
+    ``only``: run just these rule codes (all of the year's rules by default).
 
     ``previous`` are earlier years' census files; they are loaded as
     ``<Table>_previous`` for rules that look back in time. Raises
@@ -54,8 +61,9 @@ def validate_cin(
     """
     year = int(year)
     census = cin_census.read_cin_census(path, year)
-    engine = cin_engine(year, la)
+    engine = cin_engine(year, la, only=only)
     engine.load(census.tables, {name: census.file for name in census.tables}, typed=True)
+    engine.load({INVALID_DATES: _invalid_dates(census)}, {INVALID_DATES: census.file}, typed=True)
     for earlier_path in previous:
         earlier = cin_census.read_cin_census(earlier_path, year)
         engine.load(earlier.tables, {n: earlier.file for n in earlier.tables}, previous=True, typed=True)
@@ -67,11 +75,25 @@ def cin_engine(year: int, la: str, *, only: Iterable[str] | None = None) -> Engi
     """The shared engine set up for the CIN census tables of ``year``."""
     schema = cin_census.schema(year)
     columns = {spec.name: schema.columns_of(spec) for spec in schema.tables}
+    columns[INVALID_DATES] = _INVALID_DATES_COLUMNS
     return Engine(
         RETURN_TYPE, year, la, columns,
         only=set(only) if only is not None else None,
         child_column=cin_census.CHILD_ID, date_format="%Y-%m-%d",
     )
+
+
+def _invalid_dates(census: cin_census.CinCensus) -> pa.Table:
+    """The reader's untypable dates as a table: a date DfE's schema would reject is
+    reported, rather than silently read as a missing date."""
+    table, rows, child, field, value = zip(*census.bad_dates) if census.bad_dates else ((),) * 5
+    return pa.table({
+        "row_number": pa.array(rows, pa.int32()),
+        "LAchildID": pa.array(child, pa.string()),
+        "table_name": pa.array(table, pa.string()),
+        "field": pa.array(field, pa.string()),
+        "value": pa.array(value, pa.string()),
+    })
 
 
 def define_helpers(engine: Engine) -> None:

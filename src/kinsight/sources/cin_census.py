@@ -229,7 +229,11 @@ def _typed(spec: TableSpec, values: dict[str, list], bad_dates: list) -> pa.Tabl
             parsed = pc.cast(
                 pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
             )
-            unparsed = pc.and_(pc.is_valid(text), pc.is_null(parsed))
+            # strptime rolls impossible days over (30 February becomes 2 March) and accepts
+            # unpadded parts, so a date is only valid if it prints back as it was written.
+            exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+            parsed = pc.if_else(exact, parsed, pa.scalar(None, pa.date32()))
+            unparsed = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(exact, False)))
             child_ids = values.get(CHILD_ID)
             for i in pc.indices_nonzero(unparsed).to_pylist():
                 child_id = child_ids[i] if child_ids else None

@@ -190,9 +190,54 @@ def build(rng: np.random.Generator, run: Setting, n: int) -> pd.DataFrame:
         **{f: v[household] for f, v in factors.items()},
     })
     people["risk"] /= people["risk"].mean()
-    people["nhs_number"] = identifiers.nhs_numbers(rng, n)
+    numbers = identifiers.nhs_numbers(rng, int(n * 1.03) + 100)
+    people["nhs_number"] = numbers[:n]
+    # Spare numbers for children who arrive later or are re-registered after adoption.
+    people.attrs["nhs_pool"] = list(numbers[n:])
     assign_education(rng, run, people)
     return people
+
+
+def newcomers(rng: np.random.Generator, people: pd.DataFrame, dob: np.ndarray, sex: np.ndarray,
+              ethnicity: np.ndarray, kind: str) -> pd.DataFrame:
+    """People who are not resident children of a household: unaccompanied asylum-seeking
+    children and young adults who left care. They live alone at an address in the LA."""
+    n = len(dob)
+    home = people.iloc[rng.integers(0, len(people), n)]
+    pool = people.attrs["nhs_pool"]
+    # Unaccompanied children often are not yet registered with a GP.
+    has_nhs = (rng.random(n) < 0.6) if kind == "uasc" else np.ones(n, bool)
+    nhs = np.array([pool.pop() if has else "" for has in has_nhs], dtype=object)
+    start = len(people)
+    child_id = np.char.add("C", np.char.zfill(np.arange(start + 1, start + n + 1).astype(str), 7))
+    surname = draw_surnames(rng, ethnicity)
+    birth_year = dob.astype("datetime64[Y]").astype(int) + 1970
+    return pd.DataFrame({
+        "child_id": child_id,
+        "household_id": np.char.add("H", child_id),
+        "kind": kind,
+        "sex": sex,
+        "dob": dob.astype("datetime64[ns]"),
+        "ethnicity": ethnicity,
+        "forename": draw_forenames(rng, birth_year, sex, ethnicity),
+        "surname": surname,
+        "carer_surname": surname,
+        **{c: home[c].to_numpy() for c in ("lsoa11", "ward_code", "imd_decile", "postcode",
+                                            "address")},
+        "prev_postcode": home["postcode"].to_numpy(),
+        "moved_on": np.datetime64("NaT"),
+        "mobile": kind == "uasc",
+        "grt": False,
+        "uasc": kind == "uasc",
+        "twin_of": "",
+        "risk": 3.0,
+        **{f: False for f in parameters()["household_factors"]},
+        "nhs_number": nhs,
+        "school_urn": "",
+        "nc_year": -1,
+        "upn": "",
+        "fsm": False,
+    }, index=np.arange(start, start + n))
 
 
 def assign_education(rng: np.random.Generator, run: Setting, people: pd.DataFrame) -> None:
