@@ -10,10 +10,13 @@ Macros available to rules:
 
 ``dt(text)``             the date in ``dd/mm/YYYY``, or null if it is not a real date;
 ``age(dob, on)``         whole years of age on a date;
+``filled([a, b, …])``    how many of the values are not blank;
 ``collection_start()``   1 April of the collection year's start;
 ``collection_end()``     31 March of the collection year's end;
 ``la_code()``            the LA being validated (ONS code);
 ``codes``                a table (list, code) of every code list, for ``IN (SELECT …)``.
+
+Views shared by a return's rules are declared in ``rules/<return>/views.sql``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pyarrow as pa
 import yaml
 
 from kinsight.core.errors import KinsightError
-from kinsight.quality.catalogue import Rule, load_rules
+from kinsight.quality.catalogue import RULES_FOLDER, Rule, load_rules
 from kinsight.quality.patterns import compile_pattern, fields_in, literal, quote
 from kinsight.quality.result import FINDINGS_SCHEMA, InputFile, ValidationResult
 
@@ -100,6 +103,7 @@ class Engine:
             "CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob) "
             "- CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END"
         )
+        self.con.execute("CREATE MACRO filled(items) AS len(list_filter(items, lambda v: v IS NOT NULL))")
         self.con.execute(f"CREATE MACRO collection_start() AS DATE '{start.isoformat()}'")
         self.con.execute(f"CREATE MACRO collection_end() AS DATE '{end.isoformat()}'")
         self.con.execute(f"CREATE MACRO la_code() AS {literal(self.la)}")
@@ -153,6 +157,9 @@ class Engine:
     def run(self) -> ValidationResult:
         """Run every rule whose tables were supplied; skip (and say so) the rest."""
         self._create_absent_tables()
+        views = RULES_FOLDER / self.return_type / "views.sql"
+        if views.is_file():
+            self.con.execute(views.read_text(encoding="utf-8"))
         found: list[pa.Table] = []
         skipped: dict[str, str] = {}
         for rule in self.rules:

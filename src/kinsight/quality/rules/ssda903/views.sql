@@ -1,0 +1,35 @@
+-- Derived views the SSDA903 rules share, created after the tables are loaded.
+
+-- Children looked after continuously through the collection year, as DfE defines it
+-- (SSDA903 validation rules, "looked after continuously for 12 months"): in care at
+-- some point in the year, and no episode shows a start of care in the year, a leaving
+-- of care in the year, or a short-break (V3/V4) legal status during the year.
+CREATE VIEW looked_after_continuously AS
+SELECT CHILD
+FROM (
+    SELECT CHILD,
+           coalesce(dt(DECOM) <= collection_end() AND (dt(DEC) >= collection_start() OR dt(DEC) IS NULL), false)
+               AS during_year,
+           coalesce(RNE = 'S' AND dt(DECOM) > collection_start() AND dt(DECOM) <= collection_end(), false)
+               AS enters_care,
+           coalesce(coalesce(REC, '') <> 'X1' AND dt(DEC) >= collection_start() AND dt(DEC) < collection_end(), false)
+               AS leaves_care,
+           coalesce(LS IN ('V3', 'V4'), false) AS short_break
+    FROM Episodes
+)
+GROUP BY CHILD
+HAVING bool_or(during_year) AND NOT bool_or(enters_care OR leaves_care OR (short_break AND during_year));
+
+-- Each child's header date of birth (the first one given, should Header repeat a child).
+CREATE VIEW child_dob AS
+SELECT CHILD, dt(arg_min(DOB, row_number)) AS dob FROM Header GROUP BY CHILD;
+
+-- Whether each child was an unaccompanied asylum-seeking child, as the sector's tools
+-- derive it from a CSV return: the child has a row in the UASC table.
+CREATE VIEW header_uasc AS
+SELECT h.CHILD, h.row_number, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
+FROM Header h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC) u USING (CHILD);
+
+CREATE VIEW header_uasc_previous AS
+SELECT h.CHILD, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
+FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD);
