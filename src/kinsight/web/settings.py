@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "kinsight.governance",
     "kinsight.web.accounts",
     "kinsight.web.pages",
+    "kinsight.web.quality",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]
