@@ -62,3 +62,13 @@ def starter_agreements(db):
     for name in agreements.TEMPLATES:
         agreements.load_template(name, actor="dpo.setup")
         agreements.transition(name, "active", actor="dpo.setup")
+
+
+@pytest.fixture
+def deployment(settings, tmp_path):
+    """A small deployment with a current warehouse snapshot, served by the web app."""
+    from warehouse_fixture import build_deployment
+
+    settings.KINSIGHT_CONFIG = str(build_deployment(tmp_path / "la"))
+    settings.STATE_DIR = tmp_path / "state"
+    return settings.KINSIGHT_CONFIG

@@ -6,14 +6,19 @@ warehouse ask here; with no deployment or no snapshot yet they say so rather tha
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
+import duckdb
 from django.conf import settings
 
 from kinsight.core.config import ProjectConfig, load_config
 from kinsight.core.errors import KinsightError
-from kinsight.store import Warehouse
+from kinsight.store import Warehouse, open_snapshot
+
+_connections: dict[str, duckdb.DuckDBPyConnection] = {}
+_connections_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -45,3 +50,21 @@ def current_summary() -> dict[str, Any]:
 def validation_headlines() -> dict[str, Any]:
     """The statutory returns the last pipeline run validated, with their headline figures."""
     return current_summary().get("validation", {})
+
+
+def snapshot() -> duckdb.DuckDBPyConnection:
+    """A cursor on the current warehouse snapshot (read-only).
+
+    One connection per snapshot is kept for the life of the process and each request gets its
+    own cursor, so pages do not pay to open the file; a new run's snapshot is picked up as soon
+    as ``CURRENT`` names it. Raises KinsightError when there is no deployment or no snapshot.
+    """
+    current = config()
+    if current is None:
+        raise KinsightError("no deployment is configured: start the service with kinsight serve --config FILE")
+    chosen = Warehouse.of(current).snapshot()
+    with _connections_lock:
+        connection = _connections.get(chosen.snapshot_id)
+        if connection is None:
+            connection = _connections[chosen.snapshot_id] = open_snapshot(current, chosen.snapshot_id)
+    return connection.cursor()

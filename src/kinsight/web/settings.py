@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "kinsight.web.accounts",
     "kinsight.web.pages",
     "kinsight.web.quality",
+    "kinsight.web.children",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("kinsight.web.pages.urls")),
     path("", include("kinsight.web.accounts.urls")),
+    path("children/", include("kinsight.web.children.urls")),
     path("quality/", include("kinsight.web.quality.urls")),
     path("governance/", include("kinsight.web.dpo.urls")),
     path("api/", include("kinsight.web.api.urls")),

@@ -1,0 +1,97 @@
+"""One child's records across services, as the governance policy lets this user see them.
+
+For each source holding records about the child, the policy decision point is asked once
+(role, organisation, purpose, that source, every field of every table the source fills); the
+decision is audited by ``policy.decide`` itself. Permitted fields are shown at the view level and
+date precision the agreement sets; withheld fields and refused sources are listed with the
+reasons, so the practitioner knows what they are not seeing and why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from kinsight.governance import policy, pseudonymise
+from kinsight.web.access import Actor
+
+#: Warehouse tables that are not facts about a child.
+_NOT_FACTS = frozenset({"loads", "snapshot_info", "source_records"})
+#: Lineage columns: shown as "where this came from", not as facts.
+LINEAGE = ("source", "record_id", "file", "row_number", "load_id")
+
+
+@dataclass
+class SourceView:
+    """What one source holds about the child, and what this user may see of it."""
+
+    source: str
+    allowed: bool
+    reasons: tuple[str, ...]
+    agreement: str | None = None
+    break_glass: bool = False
+    #: table → rows as shown (facts, then lineage under "_from").
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    withheld: tuple[str, ...] = ()
+    break_glass_available: bool = False
+
+
+def fact_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'person_id' "
+        "ORDER BY table_name"
+    ).fetchall()
+    return [name for (name,) in rows if name not in _NOT_FACTS]
+
+
+def exists(con: duckdb.DuckDBPyConnection, person_id: str) -> bool:
+    return con.execute("SELECT 1 FROM persons WHERE person_id = ? LIMIT 1", [person_id]).fetchone() is not None
+
+
+def raw_records(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """source → table → rows (all columns), for one child."""
+    found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for table in fact_tables(con):
+        cursor = con.execute(f'SELECT * FROM "{table}" WHERE person_id = ?', [person_id])
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values))
+            found[row.get("source") or "unknown"][table].append(row)
+    return found
+
+
+def child_view(con: duckdb.DuckDBPyConnection, who: Actor, person_id: str, purpose: str) -> list[SourceView]:
+    """Every source's records about the child, each decided (and audited) separately."""
+    views = []
+    for source, tables in sorted(raw_records(con, person_id).items()):
+        fields = tuple(
+            f"{table}.{column}" for table, rows in tables.items() for column in rows[0] if column != "person_id"
+        )
+        decision = policy.decide(policy.AccessRequest(
+            user=who.user, role=who.role, organisation=who.organisation, purpose=purpose,
+            dataset=source, fields=fields, person_id=person_id,
+        ))
+        view = SourceView(
+            source=source, allowed=decision.allowed, reasons=decision.reasons, agreement=decision.agreement,
+            break_glass=decision.break_glass, withheld=decision.withheld_fields,
+            break_glass_available=not decision.allowed and any("break-glass is available" in r for r in decision.reasons),
+        )
+        if decision.allowed:
+            for table, rows in tables.items():
+                shown = [_shown(row, table, decision) for row in rows]
+                if any(shown):
+                    view.tables[table] = shown
+        views.append(view)
+    return views
+
+
+def _shown(row: dict[str, Any], table: str, decision: policy.Decision) -> dict[str, Any]:
+    permitted = pseudonymise.restrict(row, table, decision.permitted_fields)
+    visible = pseudonymise.view_row(permitted, table=table, level=decision.view or "pseudonymous",
+                                    date_precision=decision.date_precision)
+    facts = {k: v for k, v in visible.items() if k not in LINEAGE and k != "person_id"}
+    lineage = {k: visible[k] for k in LINEAGE if k in visible}
+    return {"facts": facts, "from": lineage} if facts or lineage else {}
