@@ -178,6 +178,14 @@ def read_person_records_double(source):
         from kinsight.sources.annex_a import read_children
 
         table = read_children(source.path)
+    elif source.format == "ssda903":
+        from kinsight.sources.ssda903 import read_header
+
+        table = read_header(source.path)
+    elif source.format == "cin_xml":
+        from kinsight.sources.cin_census import read_children
+
+        table = read_children(source.path)
     else:
         table = read_table(source.path, sheet=source.options.get("sheet", 0))
     n = table.num_rows
@@ -186,7 +194,7 @@ def read_person_records_double(source):
         name = source.columns.get(attribute)
         columns[attribute] = table[name] if name else pa.nulls(n, pa.string())
     dob = source.columns.get("dob")
-    columns["dob"] = parse_dates(table[dob]) if dob else pa.nulls(n, pa.date32())
+    columns["dob"] = parse_dates(table[dob].cast(pa.string())) if dob else pa.nulls(n, pa.date32())
     sex = source.columns.get("sex")
     first = pc.utf8_upper(pc.utf8_slice_codeunits(table[sex], 0, 1)) if sex else pa.nulls(n, pa.string())
     columns["sex"] = pc.if_else(pc.is_in(first, pa.array(["M", "F"])), first, None) if sex else first

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS records (
     rid BIGINT PRIMARY KEY, {record_columns}, nhs_valid BOOLEAN, nhs_test BOOLEAN,
     upn_valid BOOLEAN, uln_valid BOOLEAN, fingerprint VARCHAR, first_run VARCHAR, last_run VARCHAR);
 CREATE TABLE IF NOT EXISTS pairs (rid_l BIGINT, rid_r BIGINT, match_weight DOUBLE,
-    match_probability DOUBLE, guarded BOOLEAN, run_id VARCHAR);
+    match_probability DOUBLE, guarded BOOLEAN, match_key INTEGER, run_id VARCHAR);
 CREATE TABLE IF NOT EXISTS persons (rid BIGINT PRIMARY KEY, person_id VARCHAR);
 CREATE TABLE IF NOT EXISTS issued_ids (person_id VARCHAR PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS constraints (rid_l BIGINT, rid_r BIGINT, same BOOLEAN,
@@ -258,7 +258,7 @@ class ChildIndex:
         for relation in scored:
             con.execute(
                 """INSERT INTO pairs SELECT DISTINCT ON (rid_l, rid_r) rid_l, rid_r, match_weight,
-                   match_probability, guarded, ? FROM relation ORDER BY rid_l, rid_r, match_weight DESC""",
+                   match_probability, guarded, match_key, ? FROM relation ORDER BY rid_l, rid_r, match_weight DESC""",
                 [run_id],
             )
 

@@ -125,11 +125,12 @@ def score_between(con, model: dict[str, Any], new: str, indexed: str, *, keep_we
 
 
 def _pairs(con, scored) -> duckdb.DuckDBPyRelation:
-    """Scored pairs as (rid_l, rid_r, match_weight, match_probability, guarded)."""
+    """Scored pairs: rid_l, rid_r, match_weight, match_probability, guarded, match_key (blocking rule)."""
     guard = model_spec()["sibling_guard"]
     return con.sql(
         f"""SELECT least(rid_l, rid_r) AS rid_l, greatest(rid_l, rid_r) AS rid_r,
-                   match_weight, match_probability, coalesce({guard}, false) AS guarded
+                   match_weight, match_probability, coalesce({guard}, false) AS guarded,
+                   CAST(match_key AS INTEGER) AS match_key
             FROM {scored.physical_name}"""
     )
 

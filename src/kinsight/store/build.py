@@ -247,13 +247,13 @@ def _identifiers(con) -> None:
 
 
 def _validity_checks() -> dict:
-    """Vectorised identifier checks from the child index's module, when present."""
+    """Vectorised check-digit tests from the child index's module, when present."""
     try:
         identifiers = importlib.import_module("kinsight.linkage.identifiers")
     except ImportError:
         return {}
-    checks = getattr(identifiers, "VALIDITY_CHECKS", None)
-    return dict(checks) if checks else {}
+    return {"nhs_number": identifiers.nhs_number_validity, "upn": identifiers.upn_validity,
+            "uln": identifiers.uln_validity}
 
 
 def _source_records(con) -> None:

@@ -148,11 +148,12 @@ def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dic
 
 def _linkage_available() -> str | None:
     """Why linkage cannot run in this build, or None when it can."""
-    try:
-        importlib.import_module("kinsight.sources.person_records").read_person_records  # noqa: B018
-        importlib.import_module("kinsight.linkage").ChildIndex  # noqa: B018
-    except (ImportError, AttributeError):
-        return "this build has no child index (kinsight.linkage.ChildIndex)"
+    for module, name in (("kinsight.sources.person_records", "read_person_records"),
+                         ("kinsight.linkage", "ChildIndex")):
+        try:
+            getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            return f"this build has no {module}.{name}"
     return None
 
 
@@ -167,11 +168,15 @@ def _link(loaded: list[LoadedSource], warehouse: Warehouse, tell: ProgressHook):
         return None, {"skipped": "no person records to link"}
     records = pa.concat_tables(parts, promote_options="permissive")
     index = importlib.import_module("kinsight.linkage").ChildIndex.open(warehouse.index_dir)
-    result = index.link(records)
+    try:
+        result = index.link(records)
+    finally:
+        getattr(index, "close", lambda: None)()
     clusters = result.clusters.select(["source", "record_id", "person_id"])
     report = result.report if isinstance(result.report, dict) else {}
     headline = {"records": records.num_rows,
                 "persons": len(set(clusters["person_id"].to_pylist())),
+                "changes": len(getattr(result, "changes", []) or []),
                 **{k: v for k, v in report.items() if isinstance(v, (int, float, str, bool))}}
     tell("link", 1, 1, f"{headline['persons']} people")
     return clusters, headline
