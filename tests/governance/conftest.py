@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import shutil
+
 import pytest
 
 from kinsight.governance import agreements
@@ -27,3 +29,21 @@ def starter_agreements(db):
         agreements.load_template(name, actor="dpo.jones")
         loaded[name] = agreements.transition(name, "active", actor="dpo.jones", now=NOW)
     return loaded
+
+
+@pytest.fixture(scope="session")
+def built_deployment(tmp_path_factory):
+    """The small synthetic deployment, built once (see ``deployment.py``)."""
+    from . import deployment
+
+    root = tmp_path_factory.mktemp("deployment")
+    deployment.build(root)
+    return root
+
+
+@pytest.fixture
+def deployment_config(built_deployment, tmp_path):
+    """A private copy of the small deployment's kinsight.toml, free to change."""
+    root = tmp_path / "deployment"
+    shutil.copytree(built_deployment, root)
+    return root / "kinsight.toml"

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from kinsight.core.errors import KinsightError, UnusableInput
-from kinsight.governance import audit
+from kinsight.governance import audit, chain
 from kinsight.governance.models import AuditEntry
 
 from .conftest import NOW
@@ -33,9 +33,9 @@ def test_entries_form_a_chain_each_hash_covering_the_entry_and_the_one_before():
     append(3)
     entries = [audit.as_dict(e) for e in AuditEntry.objects.order_by("seq")]
     assert [e["seq"] for e in entries] == [1, 2, 3]
-    assert entries[0]["prev_hash"] == audit.GENESIS
+    assert entries[0]["prev_hash"] == chain.GENESIS
     assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
-    assert all(audit.entry_hash(e) == e["hash"] for e in entries)
+    assert all(chain.entry_hash(e) == e["hash"] for e in entries)
     assert audit.verify().describe().startswith("audit log intact: 3 entries")
 
 
@@ -74,7 +74,7 @@ def test_an_entry_inserted_into_the_middle_is_detected():
         _shift_seq(seq, seq + 1)
     previous = audit.as_dict(AuditEntry.objects.get(seq=3))
     forged = {**previous, "seq": 4, "actor": "nobody", "prev_hash": previous["hash"]}
-    forged["hash"] = audit.entry_hash(forged)
+    forged["hash"] = chain.entry_hash(forged)
     AuditEntry.objects.create(**{**forged, "at": AuditEntry.objects.get(seq=3).at})
     result = audit.verify()
     assert (result.intact, result.broken_seq) == (False, 5)
@@ -85,7 +85,7 @@ def test_an_entry_appended_behind_the_logs_back_is_detected():
     append(3)
     last = audit.as_dict(AuditEntry.objects.get(seq=3))
     extra = {**last, "seq": 4, "prev_hash": last["hash"]}
-    extra["hash"] = audit.entry_hash(extra)
+    extra["hash"] = chain.entry_hash(extra)
     AuditEntry.objects.create(**{**extra, "at": AuditEntry.objects.get(seq=3).at})
     result = audit.verify()
     assert (result.intact, result.broken_seq) == (False, 4)
@@ -107,8 +107,8 @@ def test_the_export_is_one_entry_a_line_with_hash_and_previous_hash(tmp_path):
     path, lines = export_lines(tmp_path)
     entries = [json.loads(line) for line in lines]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4]
-    assert set(audit.FIELDS) == set(entries[0])
-    assert audit.verify_export(path).intact
+    assert set(chain.FIELDS) == set(entries[0])
+    assert chain.verify_export(path).intact
 
 
 def _edit(lines):
@@ -132,7 +132,7 @@ def test_tampering_with_an_export_is_detected_and_named(tmp_path, tamper, broken
     path, lines = export_lines(tmp_path)
     tamper(lines)
     rewrite(path, lines)
-    result = audit.verify_export(path)
+    result = chain.verify_export(path)
     assert (result.intact, result.broken_seq) == (False, broken)
     assert problem in result.problem
 
@@ -143,7 +143,7 @@ def test_a_malformed_export_names_the_line(tmp_path):
     lines[1] = "{not json"
     rewrite(path, lines)
     with pytest.raises(UnusableInput, match=r"audit.jsonl, row 2: not a JSON entry"):
-        audit.verify_export(path)
+        chain.verify_export(path)
 
 
 def test_a_signed_checkpoint_lets_a_partner_detect_a_rewritten_tail_offline(tmp_path, state_dir):
@@ -154,7 +154,7 @@ def test_a_signed_checkpoint_lets_a_partner_detect_a_rewritten_tail_offline(tmp_
     append(2, start=4)
     path, lines = export_lines(tmp_path)
     partner_copy = json.loads((tmp_path / "checkpoint.json").read_text())
-    assert audit.verify_checkpoint(partner_copy, public_key, audit.read_export(path)).intact
+    assert chain.verify_checkpoint(partner_copy, public_key, chain.read_export(path)).intact
 
     # Rewrite entry 3 onwards and re-chain every hash: the chain alone looks intact…
     entries = [json.loads(line) for line in lines]
@@ -162,11 +162,11 @@ def test_a_signed_checkpoint_lets_a_partner_detect_a_rewritten_tail_offline(tmp_
     for entry in entries[2:]:
         entry["actor"] = "someone else" if entry["seq"] == 3 else entry["actor"]
         entry["prev_hash"] = prev
-        entry["hash"] = prev = audit.entry_hash(entry)
+        entry["hash"] = prev = chain.entry_hash(entry)
     rewrite(path, [json.dumps(e) for e in entries])
-    assert audit.verify_export(path).intact
+    assert chain.verify_export(path).intact
     # …but not against what was signed.
-    result = audit.verify_checkpoint(partner_copy, public_key, audit.read_export(path))
+    result = chain.verify_checkpoint(partner_copy, public_key, chain.read_export(path))
     assert (result.intact, result.broken_seq) == (False, document["seq"])
     assert "rewritten" in result.problem
 
@@ -176,9 +176,9 @@ def test_a_checkpoint_with_a_bad_signature_or_the_wrong_key_is_refused(tmp_path,
     document = audit.checkpoint()
     public_key = (state_dir / "keys" / audit.PUBLIC_KEY_FILE).read_text()
     with pytest.raises(KinsightError, match="signature is not valid"):
-        audit.verify_checkpoint({**document, "seq": 1}, public_key)
+        chain.verify_checkpoint({**document, "seq": 1}, public_key)
     with pytest.raises(KinsightError, match="signature is not valid"):
-        audit.verify_checkpoint(document, "00" * 32)
+        chain.verify_checkpoint(document, "00" * 32)
 
 
 def test_the_live_log_is_checked_against_stored_checkpoints(state_dir):
@@ -197,7 +197,7 @@ import sys, time
 from pathlib import Path
 from kinsight.governance import runtime
 runtime.setup(state_dir=Path(sys.argv[1]))
-from kinsight.governance import audit
+from kinsight.governance import audit, chain
 count, writer, start = int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 time.sleep(max(0.0, start - time.time()))
 for i in range(count):
@@ -206,6 +206,7 @@ print(audit.verify().describe())
 """
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_many_concurrent_writers_produce_one_valid_chain(tmp_path):
     """Real concurrency: separate processes, each with its own database connection."""
@@ -216,8 +217,8 @@ def test_many_concurrent_writers_produce_one_valid_chain(tmp_path):
     state = tmp_path / "state"
     subprocess.run([sys.executable, "-c", WRITER, str(state), "0", "setup", "0"], env=env, check=True,
                    capture_output=True)
-    writers, each = 6, 40
-    start = time.time() + 3
+    writers, each = 4, 25
+    start = time.time() + 2
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(state), str(each), f"w{w}", str(start)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for w in range(writers)]

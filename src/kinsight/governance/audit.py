@@ -9,20 +9,18 @@ separate row (which serialises writers) and periodically signed with Ed25519
 offline that a later export still contains what was signed, so even rewriting the
 whole tail is detected.
 
-Entries name people only by ``person_id`` and never carry row-level data.
+Entries name people only by ``person_id`` and never carry row-level data. The
+chain's format and the offline checks live in :mod:`kinsight.governance.chain`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
@@ -30,25 +28,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kinsight.core.errors import KinsightError, UnusableInput
+from kinsight.core.errors import KinsightError
+from kinsight.governance import chain
+from kinsight.governance.chain import GENESIS, Verification, broken, entry_hash, verify_entries
 from kinsight.governance.models import AuditEntry, AuditHead, Checkpoint
-
-#: The ``prev_hash`` of the first entry.
-GENESIS = "0" * 64
-
-#: The fields of an entry, in export order; all but ``hash`` are covered by the hash.
-FIELDS = ("seq", "at", "actor", "role", "purpose", "agreement", "action", "target", "outcome",
-          "details", "prev_hash", "hash")
-
-
-def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes an entry's hash is taken over: sorted-key compact JSON without the hash."""
-    body = {k: entry[k] for k in FIELDS if k != "hash"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def entry_hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(entry)).hexdigest()
 
 
 def _timestamp(at: datetime) -> str:
@@ -111,48 +94,6 @@ def _lock_head() -> AuditHead:
 # ----------------------------------------------------------------------------- verification
 
 
-@dataclass(frozen=True)
-class Verification:
-    """The result of checking a chain: intact, or where it first breaks and how."""
-
-    intact: bool
-    entries: int
-    head_seq: int
-    head_hash: str
-    broken_seq: int | None = None
-    problem: str = ""
-
-    def describe(self) -> str:
-        if self.intact:
-            return f"audit log intact: {self.entries} entries, head {self.head_seq} {self.head_hash[:16]}…"
-        return f"audit log broken at entry {self.broken_seq}: {self.problem}"
-
-
-def verify_entries(entries: Iterable[dict[str, Any]]) -> Verification:
-    """Walk a chain in order and report the first entry that does not fit."""
-    expected_seq, prev, count = 1, GENESIS, 0
-    for entry in entries:
-        seq = entry.get("seq")
-        if seq != expected_seq:
-            if isinstance(seq, int) and seq > expected_seq:
-                return _broken(count, prev, expected_seq,
-                               f"found entry {seq} where entry {expected_seq} should be: "
-                               f"entry {expected_seq} is missing here (deleted or moved)")
-            return _broken(count, prev, expected_seq,
-                           f"found entry {seq} where entry {expected_seq} should be (inserted or reordered)")
-        if entry.get("prev_hash") != prev:
-            return _broken(count, prev, seq, "does not follow the entry before it (inserted, reordered or "
-                                             "the entry before was rewritten)")
-        if entry_hash(entry) != entry.get("hash"):
-            return _broken(count, prev, seq, "its content does not match its hash (edited)")
-        prev, expected_seq, count = entry["hash"], expected_seq + 1, count + 1
-    return Verification(True, count, expected_seq - 1, prev)
-
-
-def _broken(count: int, prev: str, seq: int, problem: str) -> Verification:
-    return Verification(False, count, seq - 1, prev, broken_seq=seq, problem=problem)
-
-
 def live_entries(batch: int = 2000) -> Iterator[dict[str, Any]]:
     """The stored chain in sequence order, read in batches (no full load into memory)."""
     last = 0
@@ -173,17 +114,17 @@ def verify() -> Verification:
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (result.head_seq, result.head_hash):
         if head.seq > result.head_seq:
-            return _broken(result.entries, result.head_hash, result.head_seq + 1,
+            return broken(result.entries, result.head_hash, result.head_seq + 1,
                            f"the log should run to entry {head.seq} but ends at {result.head_seq} (deleted)")
-        return _broken(result.entries, result.head_hash, head.seq + 1,
+        return broken(result.entries, result.head_hash, head.seq + 1,
                        "entries after the recorded head were added outside the log")
     for cp in Checkpoint.objects.order_by("seq"):
         if cp.seq > result.head_seq:
-            return _broken(result.entries, result.head_hash, result.head_seq + 1,
+            return broken(result.entries, result.head_hash, result.head_seq + 1,
                            f"signed checkpoint {cp.seq} is beyond the end of the log (deleted)")
         signed = AuditEntry.objects.filter(seq=cp.seq).values_list("hash", flat=True).first()
         if signed != cp.hash:
-            return _broken(result.entries, result.head_hash, cp.seq,
+            return broken(result.entries, result.head_hash, cp.seq,
                            "does not match the hash signed in a checkpoint (rewritten)")
     return result
 
@@ -203,29 +144,6 @@ def export(out: Path | str) -> int:
             count += 1
     tmp.replace(out)  # never leave a half-written export under the real name
     return count
-
-
-def read_export(path: Path | str) -> Iterator[dict[str, Any]]:
-    """The entries of an export file, in file order; a malformed line is named."""
-    path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("audit export not found", file=path)
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UnusableInput(f"not a JSON entry: {exc.msg}", file=path, row=number) from None
-            if not isinstance(entry, dict) or set(FIELDS) - set(entry):
-                missing = sorted(set(FIELDS) - set(entry)) if isinstance(entry, dict) else FIELDS
-                raise UnusableInput(f"entry lacks {', '.join(missing)}", file=path, row=number)
-            yield entry
-
-
-def verify_export(path: Path | str) -> Verification:
-    return verify_entries(read_export(path))
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -262,11 +180,6 @@ def _public_hex(public: Ed25519PublicKey) -> str:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
-def _statement(seq: int, hash_: str, signed_at: str) -> bytes:
-    return json.dumps({"log": "kinsight-audit", "seq": seq, "hash": hash_, "signed_at": signed_at},
-                      sort_keys=True, separators=(",", ":")).encode()
-
-
 def checkpoint(*, actor: str = "kinsight", out: Path | str | None = None,
                now: datetime | None = None) -> dict[str, Any]:
     """Sign the chain's current head, store it, optionally write it to a file; return it.
@@ -278,7 +191,7 @@ def checkpoint(*, actor: str = "kinsight", out: Path | str | None = None,
     signed_at = _timestamp(now or timezone.now())
     with transaction.atomic():
         head = _lock_head()
-        signature = key.sign(_statement(head.seq, head.hash, signed_at))
+        signature = key.sign(chain.statement(head.seq, head.hash, signed_at))
         document = {
             "log": "kinsight-audit", "seq": head.seq, "hash": head.hash, "signed_at": signed_at,
             "public_key": _public_hex(key.public_key()), "signature": signature.hex(),
@@ -291,38 +204,4 @@ def checkpoint(*, actor: str = "kinsight", out: Path | str | None = None,
         Path(out).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return document
 
-
-def verify_checkpoint(document: dict[str, Any], public_key_hex: str,
-                      entries: Iterable[dict[str, Any]] | None = None) -> Verification | None:
-    """Check a checkpoint's signature with a public key held by the partner, offline.
-
-    With ``entries`` (an export), also check that the export is an intact chain
-    that still contains the signed entry with the signed hash. Raises
-    :class:`KinsightError` when the signature is not good.
-    """
-    try:
-        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex.strip()))
-        public.verify(bytes.fromhex(document["signature"]),
-                      _statement(document["seq"], document["hash"], document["signed_at"]))
-    except (ValueError, KeyError, TypeError, InvalidSignature):
-        raise KinsightError("the checkpoint's signature is not valid for this public key") from None
-    if entries is None:
-        return None
-    signed_seq, signed_hash = document["seq"], document["hash"]
-    seen: dict[int, str] = {}
-
-    def watch(stream):
-        for entry in stream:
-            if entry.get("seq") == signed_seq:
-                seen[signed_seq] = entry.get("hash")
-            yield entry
-
-    result = verify_entries(watch(entries))
-    if not result.intact:
-        return result
-    if signed_seq and seen.get(signed_seq) != signed_hash:
-        problem = ("is missing (the log was cut short)" if signed_seq not in seen
-                   else "differs from the signed checkpoint (the log was rewritten)")
-        return _broken(result.entries, result.head_hash, signed_seq, problem)
-    return result
 
