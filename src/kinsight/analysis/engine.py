@@ -1,0 +1,287 @@
+"""The interpreter of the indicator library over a DuckDB warehouse snapshot.
+
+``compute`` prepares the connection once (the ``periods`` table, code lists, macros and the
+library's shared views, all TEMP so a read-only snapshot is never written), then runs each
+indicator's units query wrapped in one aggregate with GROUPING SETS, so the total and every
+breakdown for every period come back from a single pass over the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from kinsight.analysis import reference
+from kinsight.analysis.catalogue import PERSON_BREAKDOWNS, Indicator, code_list, library
+from kinsight.analysis.periods import Period, parse_period, split
+from kinsight.core.errors import KinsightError
+
+#: Columns of a result frame, in order.
+RESULT_COLUMNS = [
+    "indicator_id", "period", "period_start", "period_end", "breakdown", "level",
+    "numerator", "denominator", "children", "value", "gap",
+]
+TOTAL = "Total"
+
+_MACROS = {
+    "truthy": "(x) AS coalesce(lower(trim(CAST(x AS VARCHAR))) IN ('true', '1', 'y', 'yes', 't'), FALSE)",
+    "age_at": "(dob, d) AS year(d) - year(dob) - CASE WHEN strftime(d, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END",
+    # Monday-to-Friday days after `a` up to and including `b`; bank holidays are not removed.
+    "working_days": """(a, b) AS CASE WHEN b < a THEN NULL ELSE
+        (date_diff('day', a, b) // 7) * 5
+        + len(list_filter(range(1, date_diff('day', a, b) % 7 + 1),
+                          lambda k: ((isodow(a) + k - 1) % 7) + 1 <= 5)) END""",
+    "ethnic_group": """(code) AS CASE left(upper(trim(code)), 1)
+        WHEN 'W' THEN 'White' WHEN 'M' THEN 'Mixed' WHEN 'A' THEN 'Asian or Asian British'
+        WHEN 'B' THEN 'Black or Black British' WHEN 'C' THEN 'Other ethnic group'
+        WHEN 'O' THEN 'Other ethnic group' ELSE 'Not known' END""",
+    # 903 postcodes are partial ("CV4 7"): outward code and the first digit of the inward code.
+    "postcode_sector": """(pc) AS CASE
+        WHEN pc IS NULL THEN NULL
+        WHEN contains(regexp_replace(upper(trim(pc)), '\\s+', ' ', 'g'), ' ')
+          THEN split_part(regexp_replace(upper(trim(pc)), '\\s+', ' ', 'g'), ' ', 1) || ' '
+               || left(split_part(regexp_replace(upper(trim(pc)), '\\s+', ' ', 'g'), ' ', 2), 1)
+        WHEN length(trim(pc)) BETWEEN 5 AND 7
+          THEN upper(left(trim(pc), length(trim(pc)) - 3)) || ' '
+               || upper(substr(trim(pc), length(trim(pc)) - 2, 1))
+        END""",
+}
+
+_PERSON_DIMS = """
+    SELECT person_id,
+           CASE upper(CAST(any_value(sex) AS VARCHAR)) WHEN 'M' THEN 'Male' WHEN '1' THEN 'Male'
+                WHEN 'F' THEN 'Female' WHEN '2' THEN 'Female' ELSE 'Not known' END AS sex,
+           ethnic_group(any_value(ethnicity)) AS ethnic_group,
+           CAST(any_value(imd_decile) AS VARCHAR) AS imd_decile,
+           any_value(ward_code) AS ward,
+           any_value(lsoa11) AS lsoa
+    FROM persons GROUP BY person_id
+"""
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
+    frames = {
+        "periods": pd.DataFrame(
+            {
+                "period": [p.label for p in periods],
+                "period_start": [p.start for p in periods],
+                "period_end": [p.end for p in periods],
+                "year_start": [p.year_start for p in periods],
+                "collection_year": [p.collection_year for p in periods],
+            }
+        ).astype({"period_start": "datetime64[s]", "period_end": "datetime64[s]",
+                  "year_start": "datetime64[s]"}),
+        "asq_cutoffs": pd.DataFrame(code_list("asq_cutoffs")).drop(columns="status").astype(float)
+        .astype({"questionnaire": int}),
+        "care_leaver_accommodation": pd.DataFrame(code_list("care_leaver_accommodation")),
+        "postcode_sectors": reference.postcode_sectors(),
+    }
+    for name, frame in frames.items():
+        con.register(f"_{name}_frame", frame)
+        dates = [c for c in ("period_start", "period_end", "year_start") if c in frame]
+        select = "*" if not dates else "* REPLACE (" + ", ".join(
+            f"CAST({c} AS DATE) AS {c}" for c in dates) + ")"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM _{name}_frame")
+        con.unregister(f"_{name}_frame")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
+    """Give the connection everything indicator SQL may use (see indicators.yaml)."""
+    for name, body in _MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
+    _create_tables(con, periods)
+    views = {"person_dims": _PERSON_DIMS, **library().views}
+    for name, sql in views.items():
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        except duckdb.CatalogException as error:
+            raise KinsightError(
+                f"the snapshot lacks what the view {name} needs: {_first_line(error)}"
+            ) from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0]
+
+
+def _breakdown_expression(name: str) -> str:
+    source = "d" if name in PERSON_BREAKDOWNS else "u"
+    return f"coalesce(CAST({source}.{name} AS VARCHAR), 'Not known')"
+
+
+def _aggregate_sql(item: Indicator, breakdowns: Sequence[str]) -> list[str]:
+    """The queries for one indicator: (period, breakdown, level, numerator, denominator, children)."""
+    head = f"WITH units AS ({item.units_sql})"
+    total = (
+        "SELECT u.period, '{b}' AS breakdown, {level} AS level, "
+        "sum(CAST(u.numerator AS DOUBLE)) AS numerator, count(*) AS denominator, "
+        "count(DISTINCT u.person_id) AS children "
+        "FROM {source} u LEFT JOIN person_dims d USING (person_id) GROUP BY ALL"
+    )
+    if not item.distinct_total:
+        sets = ["(u.period)"] + [f"(u.period, {_breakdown_expression(b)})" for b in breakdowns]
+        levels = " ".join(
+            f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN {_breakdown_expression(b)}"
+            for b in breakdowns
+        )
+        names = " ".join(
+            f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN '{b}'" for b in breakdowns
+        )
+        level_case = f"CASE {levels} ELSE '{TOTAL}' END" if breakdowns else f"'{TOTAL}'"
+        name_case = f"CASE {names} ELSE '{TOTAL}' END" if breakdowns else f"'{TOTAL}'"
+        return [
+            f"{head} SELECT u.period, {name_case} AS breakdown, {level_case} AS level, "
+            "sum(CAST(u.numerator AS DOUBLE)) AS numerator, count(*) AS denominator, "
+            "count(DISTINCT u.person_id) AS children "
+            "FROM units u LEFT JOIN person_dims d USING (person_id) "
+            f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+        ]
+    # One child under several levels: each grouping counts a child once within it.
+    queries = [
+        f"{head} " + total.format(
+            b=TOTAL, level=f"'{TOTAL}'",
+            source="(SELECT DISTINCT period, person_id, numerator FROM units)",
+        )
+    ]
+    for b in breakdowns:
+        column = f"u.{b}" if b not in PERSON_BREAKDOWNS else "d." + b
+        source = (
+            f"(SELECT DISTINCT period, person_id, numerator, {b} FROM units)"
+            if b not in PERSON_BREAKDOWNS
+            else "(SELECT DISTINCT period, person_id, numerator FROM units)"
+        )
+        level = f"coalesce(CAST({column} AS VARCHAR), 'Not known')"
+        queries.append(f"{head} " + total.format(b=b, level=level, source=source))
+    return queries
+
+
+def _values(item: Indicator, frame: pd.DataFrame, periods: dict[str, Period],
+            la: reference.LocalAuthority | None) -> pd.DataFrame:
+    frame = frame.copy()
+    if item.unit == "per_10k":
+        frame["denominator"] = [
+            _population(la, periods[row.period], row.breakdown, row.level)
+            for row in frame.itertuples()
+        ]
+        frame["value"] = 10_000 * frame["numerator"] / frame["denominator"]
+    elif item.unit == "percent":
+        frame["value"] = 100 * frame["numerator"] / frame["denominator"]
+    elif item.unit == "mean":
+        frame["value"] = frame["numerator"] / frame["denominator"]
+    else:
+        frame["value"] = frame["numerator"]
+    frame.loc[frame["denominator"].fillna(0) == 0, "value"] = float("nan")
+    frame["gap"] = float("nan")
+    if item.unit in ("percent", "mean") and not item.distinct_total:
+        totals = frame[frame["breakdown"] == TOTAL].set_index("period")
+        rest_num = frame["period"].map(totals["numerator"]) - frame["numerator"]
+        rest_den = frame["period"].map(totals["denominator"]) - frame["denominator"]
+        scale = 100 if item.unit == "percent" else 1
+        rest = scale * rest_num / rest_den.where(rest_den > 0)
+        is_level = frame["breakdown"] != TOTAL
+        frame.loc[is_level, "gap"] = (frame["value"] - rest)[is_level]
+    return frame
+
+
+def _population(la, period: Period, breakdown: str, level: str) -> float:
+    if la is None:
+        return float("nan")
+    if breakdown == TOTAL:
+        return reference.population(la, period.collection_year)
+    areas = reference.area_populations(la, period.collection_year)
+    return float(areas.get(breakdown, {}).get(level, float("nan")))
+
+
+def snapshot_la(con: duckdb.DuckDBPyConnection) -> reference.LocalAuthority | None:
+    """The LA a snapshot belongs to, from its ``snapshot_info`` row (if it has one)."""
+    try:
+        row = con.execute("SELECT la FROM snapshot_info LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return reference.local_authority(row[0]) if row and row[0] else None
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    indicator_ids: Iterable[str] | None = None,
+    period: str | Period = "2025-04..2026-03",
+    breakdowns: Iterable[str] | None = None,
+    *,
+    by: str | None = None,
+    la: str | reference.LocalAuthority | None = None,
+) -> pd.DataFrame:
+    """Compute indicators over a warehouse snapshot.
+
+    ``indicator_ids``: the ids to compute (default every indicator in the catalogue).
+    ``period``: ``YYYY-MM..YYYY-MM``; ``by``: ``month``, ``quarter`` or ``year`` for a series.
+    ``breakdowns``: which breakdowns to add to the totals (default: each indicator's own);
+    breakdowns an indicator does not offer are skipped for it.
+    ``la``: the LA code, for rates per 10,000 (default: the snapshot's ``snapshot_info.la``).
+
+    Returns one row per indicator, period, breakdown and level with the raw ``numerator``,
+    ``denominator`` (units, or the 0–17 population for rates), distinct ``children``, the
+    ``value`` and, for percentages and means, the ``gap`` between the level and all other
+    children in the breakdown. Nothing in it has been through disclosure control: pass it
+    through :func:`kinsight.outputs.disclosure.protect_results` before it leaves the warehouse.
+    """
+    whole = period if isinstance(period, Period) else parse_period(period)
+    pieces = split(whole, by)
+    if isinstance(la, str):
+        la = reference.local_authority(la)
+    elif la is None:
+        la = snapshot_la(con)
+    lib = library()
+    ids = list(indicator_ids) if indicator_ids is not None else list(lib.indicators)
+    unknown = [i for i in ids if i not in lib.indicators]
+    if unknown:
+        raise KinsightError(f"unknown indicator(s): {', '.join(unknown)}")
+    chosen = None if breakdowns is None else set(breakdowns)
+    prepare(con, pieces)
+    by_label = {p.label: p for p in pieces}
+    frames = []
+    for indicator_id in ids:
+        item = lib.indicators[indicator_id]
+        if by in ("month", "quarter") and item.frequency == "annual":
+            continue  # annual returns (OC3, EYFSP) give nothing month by month
+        wanted = [b for b in item.breakdowns if chosen is None or b in chosen]
+        try:
+            raw = pd.concat(
+                [con.execute(sql).df() for sql in _aggregate_sql(item, wanted)],
+                ignore_index=True,
+            )
+        except duckdb.Error as error:
+            raise KinsightError(f"indicator {indicator_id}: {_first_line(error)}") from None
+        raw = _complete_periods(raw, pieces)
+        frame = _values(item, raw, by_label, la)
+        frame["indicator_id"] = indicator_id
+        frame["period_start"] = frame["period"].map(lambda p: by_label[p].start)
+        frame["period_end"] = frame["period"].map(lambda p: by_label[p].end)
+        frames.append(frame[RESULT_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    result = pd.concat(frames, ignore_index=True)
+    order = {p.label: i for i, p in enumerate(pieces)}
+    result["_order"] = result["period"].map(order)
+    result["_total"] = result["breakdown"] != TOTAL
+    result = result.sort_values(
+        ["_order", "_total", "breakdown", "level"], kind="stable"
+    ).drop(columns=["_order", "_total"])
+    result["_indicator"] = result["indicator_id"].map({i: n for n, i in enumerate(ids)})
+    return result.sort_values(["_indicator"], kind="stable").drop(columns="_indicator").reset_index(
+        drop=True
+    )
+
+
+def _complete_periods(raw: pd.DataFrame, pieces: Sequence[Period]) -> pd.DataFrame:
+    """A total row for every period, with zero units where nothing happened."""
+    present = set(raw.loc[raw["breakdown"] == TOTAL, "period"])
+    missing = [
+        {"period": p.label, "breakdown": TOTAL, "level": TOTAL, "numerator": 0.0,
+         "denominator": 0, "children": 0}
+        for p in pieces if p.label not in present
+    ]
+    if missing:
+        raw = pd.concat([raw, pd.DataFrame(missing)], ignore_index=True)
+    return raw.fillna({"numerator": 0.0})
