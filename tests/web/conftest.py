@@ -72,3 +72,21 @@ def deployment(settings, tmp_path):
     settings.KINSIGHT_CONFIG = str(build_deployment(tmp_path / "la"))
     settings.STATE_DIR = tmp_path / "state"
     return settings.KINSIGHT_CONFIG
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory):
+    """A child index built once per test session (linking takes seconds)."""
+    from linkage_fixture import build_index
+
+    return build_index(tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture
+def deployment_with_index(deployment, built_index):
+    """The small deployment, with its own copy of the built child index."""
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(built_index, Path(deployment).parent / "warehouse" / "index")
+    return deployment

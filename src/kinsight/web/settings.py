@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "kinsight.web.pages",
     "kinsight.web.quality",
     "kinsight.web.children",
+    "kinsight.web.linkage",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]

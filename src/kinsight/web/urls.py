@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("kinsight.web.pages.urls")),
     path("", include("kinsight.web.accounts.urls")),
     path("children/", include("kinsight.web.children.urls")),
+    path("linkage/", include("kinsight.web.linkage.urls")),
     path("quality/", include("kinsight.web.quality.urls")),
     path("governance/", include("kinsight.web.dpo.urls")),
     path("api/", include("kinsight.web.api.urls")),
