@@ -45,6 +45,14 @@ ROWS = {
                     "case_notes", "NOTE-1", "notes.csv", 1, "L3")],
     "education": [(CHILD, "2026-01-15", "110000", "5", True, "N", 300, 10, 12, 0, False,
                    "school_census", "PUPIL-1", "school.csv", 1, "L4")],
+    "source_records": [
+        (CHILD, "social_care_persons", "CHILD-1", "persons.csv", 1, "L1"),
+        (CHILD, "cin_census", "LA0000001", "cin.xml", 1, "L2"),
+        (CHILD, "case_notes", "NOTE-1", "notes.csv", 1, "L3"),
+        (CHILD, "school_census", "PUPIL-1", "school.csv", 1, "L4"),
+        (OTHER_CHILD, "social_care_persons", "CHILD-2", "persons.csv", 2, "L1"),
+        (OTHER_CHILD, "cin_census", "LA0000002", "cin.xml", 2, "L2"),
+    ],
     "snapshot_info": [("20260101T000000Z", "2026-01-01 00:00:00", "E06000042", 2026, "x")],
 }
 

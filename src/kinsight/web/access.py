@@ -37,6 +37,18 @@ def actor(request: HttpRequest) -> Actor:
     )
 
 
+def refuse(request: HttpRequest, person_id: str = "", reason: str = "") -> None:
+    """Audit a refused person-level request (wrong role, unknown child, unknown token)."""
+    from kinsight.governance import audit
+
+    who = actor(request)
+    audit.record(
+        actor=who.user, role=who.role, purpose=request.POST.get("purpose", ""), action="access.person",
+        target=person_id or request.POST.get("person_id", "")[:40], outcome="deny",
+        details={"reason": reason or "this role may not use this page", "page": request.path},
+    )
+
+
 def has_section(request: HttpRequest, section: str) -> bool:
     role = user_role(request)
     return bool(role) and section in roles()[role].sections

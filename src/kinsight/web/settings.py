@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "kinsight.web.quality",
     "kinsight.web.children",
     "kinsight.web.linkage",
+    "kinsight.web.family",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]

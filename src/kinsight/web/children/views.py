@@ -15,23 +15,13 @@ from kinsight.core.errors import KinsightError
 from kinsight.governance import audit, catalogue, policy
 from kinsight.governance.models import Relationship
 from kinsight.web import deployment
-from kinsight.web.access import actor, section_required
+from kinsight.web.access import actor, refuse, section_required
 from kinsight.web.children import records
 
 #: The purposes a practitioner can give for opening a child's record.
 PURPOSES = ("safeguarding", "direct_support", "early_help")
 IDENTIFIER_KINDS = {"nhs_number": "NHS number", "upn": "Unique pupil number (UPN)", "la_child_id": "Local authority child id"}
 _SESSION_KEY = "child_views"
-
-
-def refuse(request: HttpRequest, person_id: str = "", reason: str = "") -> None:
-    """Audit a refused person-level request (wrong role, unknown child or token)."""
-    who = actor(request)
-    audit.record(
-        actor=who.user, role=who.role, purpose=request.POST.get("purpose", ""), action="access.person",
-        target=person_id or request.POST.get("person_id", "")[:40], outcome="deny",
-        details={"reason": reason or "this role has no child view", "page": request.path},
-    )
 
 
 def _purposes() -> list[tuple[str, str]]:
