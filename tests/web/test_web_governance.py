@@ -93,3 +93,53 @@ def test_only_the_dpo_reaches_governance(signed_in, role):
         assert client.get(path).status_code == 403, path
     assert client.post("/governance/agreements/new/", {"template": "research"}).status_code == 403
     assert not Agreement.objects.exists()
+
+
+# --- subject access and challenges ----------------------------------------------------------
+
+
+def test_the_dpo_records_a_subject_access_request_and_sees_its_deadline(signed_in, deployment, starter_agreements):
+    from warehouse_fixture import CHILD
+
+    client = signed_in("dpo", username="dee")
+    response = client.post("/governance/rights/new/", {"person_ref": CHILD, "requester": "the young person",
+                                                        "received_on": "2026-11-02"}, follow=True)
+    page = response.content.decode()
+    assert "opened" in page and "2 Dec 2026" in page
+    from kinsight.governance.models import SubjectAccessCase
+
+    case = SubjectAccessCase.objects.get()
+    pack = client.post(f"/governance/rights/{case.reference}/pack/")
+    assert pack.status_code == 200 and b"cin.xml" in pack.content or b"Children in need" in pack.content
+    client.post(f"/governance/rights/{case.reference}/", {"action": "pause", "reason": "identity"})
+    assert SubjectAccessCase.objects.get().status == "paused"
+    client.post(f"/governance/rights/{case.reference}/", {"action": "resume"})
+    client.post(f"/governance/rights/{case.reference}/", {"action": "complete"})
+    assert SubjectAccessCase.objects.get().status == "completed"
+
+
+def test_an_unknown_person_or_bad_date_is_named(signed_in, deployment):
+    client = signed_in("dpo")
+    page = client.post("/governance/rights/new/", {"person_ref": "P999999999Z"}, follow=True).content.decode()
+    assert "No records are held about P999999999Z" in page
+    page = client.post("/governance/rights/new/", {"person_ref": "P000000001A", "received_on": "yesterday"},
+                       follow=True).content.decode()
+    assert "is not a date" in page
+
+
+def test_the_dpo_decides_a_challenge_raised_in_the_family_portal(signed_in, deployment, starter_agreements):
+    from warehouse_fixture import CHILD
+
+    from kinsight.governance import challenge
+    from kinsight.governance.models import Challenge, Rectification
+
+    raised = challenge.raise_challenge(person_id=CHILD, kind="fact", raised_by="the person", statement="wrong date",
+                                       source="cin_census", record_id="LA0000001", field="referral_date",
+                                       proposed_value="2025-06-02", actor="jo")
+    client = signed_in("dpo", username="dee")
+    assert raised.reference in client.get("/governance/rights/").content.decode()
+    empty = client.post(f"/governance/challenges/{raised.reference}/", {"decision": "rectify", "reason": ""}, follow=True)
+    assert "A decision needs reasons" in empty.content.decode()
+    client.post(f"/governance/challenges/{raised.reference}/", {"decision": "rectify", "reason": "school confirmed"})
+    assert Challenge.objects.get().status == "rectified"
+    assert Rectification.objects.get().value == "2025-06-02"

@@ -10,5 +10,10 @@ urlpatterns = [
     path("agreements/<slug:agreement_id>/status/", views.transition, name="transition"),
     path("audit/", views.audit_log, name="audit"),
     path("audit/verify/", views.verify_chain, name="verify"),
+    path("rights/", views.cases, name="cases"),
+    path("rights/new/", views.open_case, name="open-case"),
+    path("rights/<slug:reference>/", views.case_action, name="case-action"),
+    path("rights/<slug:reference>/pack/", views.case_pack, name="case-pack"),
+    path("challenges/<slug:reference>/", views.resolve_challenge, name="resolve-challenge"),
     path("break-glass/<int:use_id>/review/", views.review_break_glass, name="review-break-glass"),
 ]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
+from django.utils.text import capfirst
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kinsight.core.errors import KinsightError
-from kinsight.governance import agreements, audit, policy
-from kinsight.governance.models import AuditEntry
+from kinsight.governance import agreements, audit, challenge, policy, sar, sar_cases
+from kinsight.governance.holdings import Holdings
+from kinsight.governance.models import AuditEntry, SubjectAccessCase, SubjectAccessPause
+from kinsight.web import deployment
 from kinsight.web.access import actor, section_required
 from kinsight.web.dpo.forms import AuditSearchForm, ReviewForm, TemplateForm, TransitionForm
 
@@ -119,3 +124,100 @@ def review_break_glass(request: HttpRequest, use_id: int) -> HttpResponse:
     except KinsightError as error:
         messages.error(request, str(error))
     return redirect("dpo:index")
+
+
+# ----------------------------------------------------------------------------- rights requests
+
+
+@section_required("governance")
+def cases(request: HttpRequest) -> HttpResponse:
+    return render(request, "dpo/cases.html", {
+        "cases": sar_cases.cases(timezone.localdate()),
+        "challenges": challenge.open_challenges(),
+        "today": timezone.localdate(),
+        "pause_reasons": SubjectAccessPause.REASONS,
+    })
+
+
+@section_required("governance")
+@require_POST
+def open_case(request: HttpRequest) -> HttpResponse:
+    who = actor(request)
+    config = deployment.config()
+    try:
+        if config is None:
+            raise KinsightError("no deployment is configured")
+        holdings = Holdings(config)
+        try:
+            person_id = holdings.resolve(request.POST.get("person_ref", ""))
+        finally:
+            holdings.close()
+        received = _date(request.POST.get("received_on", ""))
+        case = sar_cases.open_case(person_id=person_id, requester=request.POST.get("requester", "").strip() or "the person",
+                                   received_on=received, actor=who.user)
+        messages.success(request, f"Subject access request {case.reference} opened.")
+    except KinsightError as error:
+        messages.error(request, capfirst(str(error)))
+    return redirect("dpo:cases")
+
+
+def _date(text: str):
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else timezone.localdate()
+    except ValueError:
+        raise KinsightError(f"{text!r} is not a date: enter it like 2026-11-21") from None
+
+
+@section_required("governance")
+@require_POST
+def case_action(request: HttpRequest, reference: str) -> HttpResponse:
+    """Pause, resume, extend or complete a request; each audited by the case service."""
+    who, action = actor(request), request.POST.get("action", "")
+    today = timezone.localdate()
+    try:
+        if action == "pause":
+            sar_cases.pause(reference, reason=request.POST.get("reason", ""), on=today, actor=who.user)
+        elif action == "resume":
+            sar_cases.resume(reference, on=today, actor=who.user)
+        elif action == "extend":
+            sar_cases.extend(reference, reason=request.POST.get("reason", ""), actor=who.user)
+        elif action == "complete":
+            sar_cases.complete(reference, on=today, actor=who.user)
+        else:
+            raise KinsightError("choose what to do with the request")
+        messages.success(request, f"{reference}: {action} recorded.")
+    except KinsightError as error:
+        messages.error(request, capfirst(str(error)))
+    return redirect("dpo:cases")
+
+
+@section_required("governance")
+@require_POST
+def case_pack(request: HttpRequest, reference: str) -> HttpResponse:
+    """The subject access pack for a request, as the page the person will be sent (audited)."""
+    case = SubjectAccessCase.objects.filter(reference=reference).first()
+    config = deployment.config()
+    if case is None or config is None:
+        return render(request, "pages/404.html", status=404)
+    who = actor(request)
+    pack = sar.subject_access(config, case.person_id, actor=who.user, role=who.role)
+    response = HttpResponse(sar.render_html(pack), content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reference}.html"'
+    return response
+
+
+@section_required("governance")
+@require_POST
+def resolve_challenge(request: HttpRequest, reference: str) -> HttpResponse:
+    who = actor(request)
+    config = deployment.config()
+    try:
+        challenge.resolve(
+            reference, decision=request.POST.get("decision", ""), resolver=who.user, resolver_role=who.role,
+            reason=request.POST.get("reason", ""), corrected_value=request.POST.get("corrected_value") or None,
+            warehouse=config.warehouse if config else None,
+        )
+        messages.success(request, f"Challenge {reference} decided.")
+    except KinsightError as error:
+        messages.error(request, capfirst(str(error)))
+    return redirect("dpo:cases")

@@ -4,6 +4,7 @@ the request, so there is no id to guess; the subject access service builds what 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.utils.text import capfirst
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -63,7 +64,7 @@ def raise_challenge(request: HttpRequest) -> HttpResponse:
             field=request.POST.get("field", "").strip(), proposed_value=request.POST.get("proposed_value", "").strip(),
         )
     except KinsightError as error:
-        messages.error(request, str(error).capitalize())
+        messages.error(request, capfirst(str(error)))
         return redirect("family:home")
     messages.success(request, f"Thank you. Your challenge {raised.reference} has been sent to the data protection officer, who must answer it.")
     return redirect("family:home")
