@@ -96,7 +96,7 @@ def prepare(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
     for name, sql in views.items():
         try:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-        except duckdb.CatalogException as error:
+        except (duckdb.CatalogException, duckdb.BinderException) as error:
             raise KinsightError(
                 f"the snapshot lacks what the view {name} needs: {_first_line(error)}"
             ) from None
@@ -157,31 +157,32 @@ def _aggregate_sql(item: Indicator, breakdowns: Sequence[str]) -> list[str]:
     return queries
 
 
-def _values(item: Indicator, frame: pd.DataFrame, periods: dict[str, Period],
+def _values(frame: pd.DataFrame, units: dict[str, Indicator], periods: dict[str, Period],
             la: reference.LocalAuthority | None) -> pd.DataFrame:
-    frame = frame.copy()
-    if item.unit == "per_10k":
-        frame["denominator"] = [
-            _population(la, periods[row.period], row.breakdown, row.level)
-            for row in frame.itertuples()
-        ]
-        frame["value"] = 10_000 * frame["numerator"] / frame["denominator"]
-    elif item.unit == "percent":
-        frame["value"] = 100 * frame["numerator"] / frame["denominator"]
-    elif item.unit == "mean":
-        frame["value"] = frame["numerator"] / frame["denominator"]
-    else:
-        frame["value"] = frame["numerator"]
-    frame.loc[frame["denominator"].fillna(0) == 0, "value"] = float("nan")
-    frame["gap"] = float("nan")
-    if item.unit in ("percent", "mean") and not item.distinct_total:
-        totals = frame[frame["breakdown"] == TOTAL].set_index("period")
-        rest_num = frame["period"].map(totals["numerator"]) - frame["numerator"]
-        rest_den = frame["period"].map(totals["denominator"]) - frame["denominator"]
-        scale = 100 if item.unit == "percent" else 1
-        rest = scale * rest_num / rest_den.where(rest_den > 0)
-        is_level = frame["breakdown"] != TOTAL
-        frame.loc[is_level, "gap"] = (frame["value"] - rest)[is_level]
+    """Values and gaps for all indicators at once (vectorised: per-indicator pandas work
+    would cost more than the queries)."""
+    unit = frame["indicator_id"].map({i: item.unit for i, item in units.items()})
+    rates = unit == "per_10k"
+    frame.loc[rates, "denominator"] = [
+        _population(la, periods[p], b, level)
+        for p, b, level in zip(frame.loc[rates, "period"], frame.loc[rates, "breakdown"],
+                               frame.loc[rates, "level"])
+    ]
+    numerator, denominator = frame["numerator"], frame["denominator"].astype(float)
+    scale = unit.map({"percent": 100.0, "per_10k": 10_000.0, "mean": 1.0, "count": 1.0})
+    frame["value"] = (scale * numerator / denominator.where(denominator > 0)).where(
+        unit != "count", numerator
+    )
+    keys = ["indicator_id", "period"]
+    totals = frame.loc[frame["breakdown"] == TOTAL, keys + ["numerator", "denominator"]]
+    merged = frame[keys].merge(totals, on=keys, how="left", suffixes=("", "_total"))
+    rest_numerator = merged["numerator"].to_numpy() - numerator.to_numpy()
+    rest_denominator = merged["denominator"].to_numpy().astype(float) - denominator.to_numpy()
+    rest = scale.to_numpy() * rest_numerator / pd.Series(rest_denominator).where(
+        pd.Series(rest_denominator) > 0).to_numpy()
+    distinct = frame["indicator_id"].map({i: item.distinct_total for i, item in units.items()})
+    has_gap = unit.isin(["percent", "mean"]) & ~distinct & (frame["breakdown"] != TOTAL)
+    frame["gap"] = (frame["value"] - rest).where(has_gap)
     return frame
 
 
@@ -246,42 +247,36 @@ def compute(
         if by in ("month", "quarter") and item.frequency == "annual":
             continue  # annual returns (OC3, EYFSP) give nothing month by month
         wanted = [b for b in item.breakdowns if chosen is None or b in chosen]
-        try:
-            raw = pd.concat(
-                [con.execute(sql).df() for sql in _aggregate_sql(item, wanted)],
-                ignore_index=True,
-            )
-        except duckdb.Error as error:
-            raise KinsightError(f"indicator {indicator_id}: {_first_line(error)}") from None
-        raw = _complete_periods(raw, pieces)
-        frame = _values(item, raw, by_label, la)
-        frame["indicator_id"] = indicator_id
-        frame["period_start"] = frame["period"].map(lambda p: by_label[p].start)
-        frame["period_end"] = frame["period"].map(lambda p: by_label[p].end)
-        frames.append(frame[RESULT_COLUMNS])
+        for sql in _aggregate_sql(item, wanted):
+            try:
+                raw = con.execute(sql).df()
+            except duckdb.Error as error:
+                raise KinsightError(f"indicator {indicator_id}: {_first_line(error)}") from None
+            frames.append(raw.assign(indicator_id=indicator_id))
+        frames.append(_empty_totals(indicator_id, pieces))
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     result = pd.concat(frames, ignore_index=True)
-    order = {p.label: i for i, p in enumerate(pieces)}
-    result["_order"] = result["period"].map(order)
-    result["_total"] = result["breakdown"] != TOTAL
-    result = result.sort_values(
-        ["_order", "_total", "breakdown", "level"], kind="stable"
-    ).drop(columns=["_order", "_total"])
-    result["_indicator"] = result["indicator_id"].map({i: n for n, i in enumerate(ids)})
-    return result.sort_values(["_indicator"], kind="stable").drop(columns="_indicator").reset_index(
-        drop=True
+    # Keep an empty total only where the query gave no total for that period.
+    result = result.drop_duplicates(["indicator_id", "period", "breakdown", "level"], keep="first")
+    result = result.fillna({"numerator": 0.0}).astype(
+        {"numerator": float, "denominator": float, "children": int}
     )
+    result = _values(result, lib.indicators, by_label, la)
+    result["period_start"] = result["period"].map({p.label: p.start for p in pieces})
+    result["period_end"] = result["period"].map({p.label: p.end for p in pieces})
+    order = {p.label: i for i, p in enumerate(pieces)}
+    result = result.assign(
+        _indicator=result["indicator_id"].map({n: i for i, n in enumerate(ids)}),
+        _order=result["period"].map(order),
+        _level=result["breakdown"] != TOTAL,
+    ).sort_values(["_indicator", "_order", "_level", "breakdown", "level"], kind="stable")
+    return result[RESULT_COLUMNS].reset_index(drop=True)
 
 
-def _complete_periods(raw: pd.DataFrame, pieces: Sequence[Period]) -> pd.DataFrame:
-    """A total row for every period, with zero units where nothing happened."""
-    present = set(raw.loc[raw["breakdown"] == TOTAL, "period"])
-    missing = [
-        {"period": p.label, "breakdown": TOTAL, "level": TOTAL, "numerator": 0.0,
-         "denominator": 0, "children": 0}
-        for p in pieces if p.label not in present
-    ]
-    if missing:
-        raw = pd.concat([raw, pd.DataFrame(missing)], ignore_index=True)
-    return raw.fillna({"numerator": 0.0})
+def _empty_totals(indicator_id: str, pieces: Sequence[Period]) -> pd.DataFrame:
+    """A zero total for every period, used where nothing happened in it."""
+    return pd.DataFrame({
+        "period": [p.label for p in pieces], "breakdown": TOTAL, "level": TOTAL,
+        "numerator": 0.0, "denominator": 0, "children": 0, "indicator_id": indicator_id,
+    })
