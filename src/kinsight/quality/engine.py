@@ -98,15 +98,18 @@ class Engine:
 
     def _define_macros(self) -> None:
         start, end = date(self.year - 1, 4, 1), date(self.year, 3, 31)
-        self.con.execute(f"CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE)")
+        # One statement list, not one call each: a connection per validation must be cheap.
         self.con.execute(
-            "CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob) "
-            "- CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END"
+            f"""
+            CREATE MACRO dt(x) AS CAST(try_strptime(x, {literal(self.date_format)}) AS DATE);
+            CREATE MACRO age(dob, on_date) AS date_part('year', on_date) - date_part('year', dob)
+                - CASE WHEN strftime(on_date, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END;
+            CREATE MACRO filled(items) AS len(list_filter(items, lambda v: v IS NOT NULL));
+            CREATE MACRO collection_start() AS DATE '{start.isoformat()}';
+            CREATE MACRO collection_end() AS DATE '{end.isoformat()}';
+            CREATE MACRO la_code() AS {literal(self.la)};
+            """
         )
-        self.con.execute("CREATE MACRO filled(items) AS len(list_filter(items, lambda v: v IS NOT NULL))")
-        self.con.execute(f"CREATE MACRO collection_start() AS DATE '{start.isoformat()}'")
-        self.con.execute(f"CREATE MACRO collection_end() AS DATE '{end.isoformat()}'")
-        self.con.execute(f"CREATE MACRO la_code() AS {literal(self.la)}")
         lists = code_lists(self.return_type)
         codes = pa.table(
             {
@@ -148,11 +151,14 @@ class Engine:
             self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous))
 
     def _create_absent_tables(self) -> None:
-        for name, columns in self.columns.items():
-            for target in (name, name + PREVIOUS):
-                if target not in self.supplied:
-                    typed = ", ".join(f"{quote(c)} VARCHAR" for c in columns)
-                    self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote(target)} ({typed}, row_number INTEGER)")
+        statements = [
+            f"CREATE TABLE {quote(target)} ({', '.join(f'{quote(c)} VARCHAR' for c in columns)}, row_number INTEGER);"
+            for name, columns in self.columns.items()
+            for target in (name, name + PREVIOUS)
+            if target not in self.supplied
+        ]
+        if statements:
+            self.con.execute("\n".join(statements))
 
     def run(self) -> ValidationResult:
         """Run every rule whose tables were supplied; skip (and say so) the rest."""

@@ -25,6 +25,20 @@ Patterns (every one takes ``table``):
 ``unique``         ``fields``: rows sharing the same values of all of them (all filled).
 ``in_header``      rows whose CHILD is not in Header.
 ``row_check``      ``fail_when``: an SQL condition on the row; flags ``fields`` of the rule.
+
+SSDA903 episode shapes (``table`` is ``Episodes``):
+
+``placement_min_age``   ``place``, ``years``: an episode in that placement (with both dates)
+                        starting before the child (Header DOB) was that old.
+``placement_max_days``  ``place``, ``days``: an episode in that placement lasting longer.
+``legal_status_duration`` ``legal_status``, ``max_days``, ``measure``: how long a legal status
+                        lasted, longer than allowed. ``chain``: consecutive episodes of the
+                        status, each starting the day the one before ended, from the first start
+                        to the last end; ``period``: the days of overlapping or adjoining episodes
+                        of the status added up. Open episodes end at the collection year's end.
+``continues_previous``  ``field``: the child's first episode this year differs in ``field`` from
+                        last year's last episode, which was still open (``Episodes_previous``);
+                        ``allowed: [[from, to], …]`` lists recoding DfE made between the years.
 """
 
 from __future__ import annotations
@@ -176,6 +190,70 @@ def _row_check(p, c) -> str:
     return _select(c, p["table"], f"({p['fail_when']})", c.flagged)
 
 
+def _placement_episodes(p, condition: str, c: _Context) -> str:
+    source = (
+        "(SELECT e.*, dt(e.DECOM) AS start_date, dt(e.DEC) AS end_date, h.dob AS birth_date FROM Episodes e JOIN child_dob h USING (CHILD) "
+        f"WHERE e.PLACE = {literal(p['place'])} AND dt(e.DECOM) IS NOT NULL AND dt(e.DEC) IS NOT NULL "
+        "AND h.dob IS NOT NULL)"
+    )
+    return _select(c, "Episodes", condition, c.flagged, source=source)
+
+
+def _placement_min_age(p, c) -> str:
+    return _placement_episodes(p, f"t.start_date < t.birth_date + INTERVAL {int(p['years'])} YEAR", c)
+
+
+def _placement_max_days(p, c) -> str:
+    return _placement_episodes(p, f"t.end_date > t.start_date + INTERVAL {int(p['days'])} DAY", c)
+
+
+def _legal_status_duration(p, c) -> str:
+    status = literal(p["legal_status"])
+    episodes = (
+        "SELECT *, dt(DECOM) AS start_date, coalesce(dt(DEC), collection_end()) AS end_date FROM Episodes "
+        "WHERE dt(DECOM) IS NOT NULL"
+    )
+    if p["measure"] == "chain":
+        # A new chain starts unless the child's previous episode had the same status and ended
+        # the day this one starts.
+        source = f"""(
+            SELECT *, max(end_date) OVER chain - min(start_date) OVER chain AS days FROM (
+                SELECT *, sum(CASE WHEN previous_ls = {status} AND previous_dec = start_date THEN 0 ELSE 1 END)
+                          OVER (PARTITION BY CHILD ORDER BY start_date, row_number) AS link
+                FROM (SELECT *, lag(LS) OVER w AS previous_ls, lag(end_date) OVER w AS previous_dec
+                      FROM ({episodes}) WINDOW w AS (PARTITION BY CHILD ORDER BY start_date, row_number))
+                WHERE LS = {status})
+            WINDOW chain AS (PARTITION BY CHILD, link))"""
+    elif p["measure"] == "period":
+        # Episodes of the status, in file order, belong to one period while each starts no later
+        # than the previous one ended.
+        source = f"""(
+            SELECT *, sum(end_date - start_date) OVER (PARTITION BY CHILD, period) AS days FROM (
+                SELECT *, sum(CASE WHEN previous_dec IS NOT NULL AND start_date <= previous_dec THEN 0 ELSE 1 END)
+                          OVER (PARTITION BY CHILD ORDER BY row_number) AS period
+                FROM (SELECT *, lag(end_date) OVER (PARTITION BY CHILD ORDER BY row_number) AS previous_dec
+                      FROM ({episodes}) WHERE LS = {status})))"""
+    else:
+        raise KinsightError(f"legal_status_duration measure must be chain or period, not {p['measure']!r}")
+    return _select(c, "Episodes", f"t.days > {int(p['max_days'])}", c.flagged, source=source)
+
+
+def _continues_previous(p, c) -> str:
+    column = quote(p["field"])
+    allowed = " ".join(
+        f"AND NOT (l.{column} = {literal(old)} AND f.{column} = {literal(new)})" for old, new in p.get("allowed", [])
+    )
+    source = f"""(
+        SELECT f.* FROM
+          (SELECT * FROM Episodes WHERE dt(DECOM) IS NOT NULL
+           QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM), row_number) = 1) AS f
+        JOIN (SELECT * FROM Episodes_previous WHERE dt(DECOM) IS NOT NULL
+              QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM) DESC, row_number DESC) = 1) AS l
+          ON f.CHILD = l.CHILD
+        WHERE l.DEC IS NULL AND f.{column} IS DISTINCT FROM l.{column} {allowed})"""
+    return _select(c, "Episodes", "true", c.flagged, source=source)
+
+
 _COMPILERS = {
     "code_list": _code_list,
     "required": _required,
@@ -187,4 +265,8 @@ _COMPILERS = {
     "unique": _unique,
     "in_header": _in_header,
     "row_check": _row_check,
+    "placement_min_age": _placement_min_age,
+    "placement_max_days": _placement_max_days,
+    "legal_status_duration": _legal_status_duration,
+    "continues_previous": _continues_previous,
 }

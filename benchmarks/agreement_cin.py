@@ -1,0 +1,145 @@
+"""Agreement of Kinsight's CIN census validation with the sector's validator.
+
+Installs ``csc-validator-be-cin`` (Data to Insight, MIT) in a virtual environment of
+its own, never as a project dependency: it needs Python 3.11 and pandas < 2. Both
+validators then run on the same files, and for each DfE rule code the script prints
+the children flagged by one and not the other. Children are compared by LAchildID,
+so the comparison does not depend on how each tool numbers its rows; LA-level rules
+(2883, 2886Q, 2887Q, 2888Q) and Header rules compare as one "LA" finding.
+
+    .venv/bin/python benchmarks/agreement_cin.py [FILE.xml ...] [--year 2026]
+
+Without files it uses the reference's own fake data (tests/fixtures/) and a fresh
+synthetic LA (``kinsight synth``) with its injected faults. Every difference is
+explained in docs/quality-cin.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from kinsight.quality.cin import validate_cin
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "cin-census-reference-fake"
+#: Where the reference's virtual environment is kept between runs.
+REFERENCE_VENV = Path(os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")) / "cin"
+REFERENCE_PACKAGES = ["csc-validator-be-cin==0.1.13", "numpy<2"]
+LA = "LA"
+
+# Runs inside the reference's environment: validate one file, print JSON findings.
+_REFERENCE_RUN = r"""
+import json, sys, time, warnings, xml.etree.ElementTree as ET
+warnings.simplefilter("ignore")
+import logging; logging.disable(logging.CRITICAL)
+from cin_validator import cin_validator as cv
+from cin_validator.rules.ruleset_utils import get_year_ruleset
+path, year, load_only = sys.argv[1], sys.argv[2], sys.argv[3] == "load"
+started = time.perf_counter()
+raw = cv.convert_data(ET.parse(path).getroot())
+data = cv.process_data(raw)
+loaded = time.perf_counter()
+if load_only:
+    print(json.dumps({"load_seconds": loaded - started})); sys.exit()
+registry = get_year_ruleset(year)
+validator = cv.CinValidator(data, registry, None)
+issues = validator.full_issue_df
+found = sorted({(str(r), None if c != c else str(c)) for r, c in zip(issues["rule_code"], issues["child_id"])})
+la = sorted({str(r) for r in validator.multichild_issues["rule_code"]})
+print(json.dumps({"rules": sorted(str(c) for c in registry), "found": found, "la": la,
+                  "load_seconds": loaded - started, "validate_seconds": time.perf_counter() - loaded}))
+"""
+
+
+def reference_python() -> Path:
+    """The reference's interpreter, installing it on first use."""
+    python = REFERENCE_VENV / "bin" / "python"
+    if python.exists():
+        return python
+    base = shutil.which("python3.11")
+    if base is None:
+        sys.exit("the reference validator needs Python 3.11 (pandas < 2 has no wheels for later Pythons)")
+    subprocess.run([base, "-m", "venv", str(REFERENCE_VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
+    return python
+
+
+def run_reference(path: Path, year: int, *, load_only: bool = False) -> dict:
+    """The reference's findings (or only its XML load time) for one file."""
+    done = subprocess.run(
+        [str(reference_python()), "-c", _REFERENCE_RUN, str(path), str(year), "load" if load_only else "all"],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def kinsight_findings(path: Path, year: int) -> tuple[set[str], set[tuple[str, str]]]:
+    """Kinsight's rule codes and (rule, child) findings, Header and LA-level as ``LA``."""
+    result = validate_cin(path, year, "E09000027")
+    found = set()
+    for code, table, child in zip(result.findings["rule_code"].to_pylist(), result.findings["table"].to_pylist(),
+                                  result.findings["child_id"].to_pylist()):
+        found.add((code, LA if table == "Header" else child))
+    return {r.code for r in result.rules}, found
+
+
+def compare(path: Path, year: int) -> dict[str, tuple[set, set]]:
+    """Per rule code both implement: children only Kinsight flags, and only the reference flags."""
+    reference = run_reference(path, year)
+    ours_rules, ours = kinsight_findings(path, year)
+    theirs = {(code, child) for code, child in reference["found"]} | {(code, LA) for code in reference["la"]}
+    by_rule: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for code, child in ours - theirs:
+        by_rule[code][0].add(child)
+    for code, child in theirs - ours:
+        by_rule[code][1].add(child)
+    both = set(reference["rules"]) & ours_rules
+    print(f"\n== {path.name} (collection year {year}): {len(both)} rules in both; "
+          f"only Kinsight: {sorted(ours_rules - set(reference['rules']))}; "
+          f"only the reference: {sorted(set(reference['rules']) - ours_rules)}")
+    agreeing = sorted(c for c in both if c not in by_rule)
+    print(f"identical verdicts on {len(agreeing)} of {len(both)} rules")
+    for code in sorted(by_rule, key=lambda c: (len(c), c)):
+        only_ours, only_theirs = by_rule[code]
+        print(f"  {code:>6}: only Kinsight {len(only_ours):>4} {_sample(only_ours)}"
+              f" | only reference {len(only_theirs):>4} {_sample(only_theirs)}")
+    return dict(by_rule)
+
+
+def _sample(children: set) -> str:
+    shown = sorted(str(c) for c in children)[:3]
+    return f"({', '.join(shown)}{', …' if len(children) > 3 else ''})" if shown else ""
+
+
+def synthetic_census(folder: Path) -> Path:
+    """A synthetic LA's CIN census with injected faults, from ``kinsight synth``."""
+    subprocess.run(
+        [sys.executable, "-m", "kinsight", "synth", "--out", str(folder), "--children", "20000",
+         "--fault-rate", "0.01", "--force"],
+        check=True, capture_output=True,
+    )
+    return folder / "returns" / "cin" / "cin_census_2026.xml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--year", type=int, default=2026)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        files = args.files or [FIXTURES / "fake_CIN_data.xml", FIXTURES / "CIN_Census_2024.xml",
+                               synthetic_census(Path(scratch) / "synth")]
+        for path in files:
+            compare(path, args.year)
+
+
+if __name__ == "__main__":
+    main()
