@@ -1,60 +1,72 @@
 """A tiny deployment with a warehouse snapshot in the shape of docs/contracts.md §5.
 
 Two children: P000000001A (a social worker's allocated child, with a referral, a case note and a
-school record) and P000000002B (nobody's child). Built directly in DuckDB so the web tests do not
-depend on running the whole pipeline.
+school record) and P000000002B (nobody's child), plus a few dozen more children with referrals so
+the indicators have something to count. Built with ``kinsight.analysis.dummy.create_warehouse``
+(every contract table exists) so the web tests do not depend on running the whole pipeline.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
+from kinsight.analysis.dummy import create_warehouse
 
-LINEAGE = "source VARCHAR, record_id VARCHAR, file VARCHAR, row_number INTEGER, load_id VARCHAR"
 CHILD = "P000000001A"
 OTHER_CHILD = "P000000002B"
 NHS_NUMBER = "9434765919"
+WARDS = ["E05009397", "E05009398", "E05009399"]
 
-TABLES = {
-    "persons": "person_id VARCHAR, sex VARCHAR, dob DATE, ethnicity VARCHAR, postcode VARCHAR, lsoa11 VARCHAR, "
-               "ward_code VARCHAR, imd_decile INTEGER, la_child_id VARCHAR",
-    "identifiers": "person_id VARCHAR, kind VARCHAR, value VARCHAR, is_valid BOOLEAN",
-    "referrals": "person_id VARCHAR, referral_id VARCHAR, referral_date DATE, referral_source VARCHAR, "
-                 "primary_need VARCHAR, referral_nfa BOOLEAN, closure_date DATE, reason_for_closure VARCHAR",
-    "case_notes": "person_id VARCHAR, note_date DATE, author_role VARCHAR, note_text VARCHAR",
-    "education": "person_id VARCHAR, census_date DATE, school_urn VARCHAR, nc_year VARCHAR, fsm_eligible BOOLEAN, "
-                 "sen_provision VARCHAR, sessions_possible INTEGER, sessions_authorised_absence INTEGER, "
-                 "sessions_unauthorised_absence INTEGER, suspensions INTEGER, permanent_exclusion BOOLEAN",
-    "source_records": "person_id VARCHAR",
-    "loads": "load_id VARCHAR, source VARCHAR, file VARCHAR, sha256 VARCHAR, rows INTEGER, rejected INTEGER, loaded_at TIMESTAMP",
-    "snapshot_info": "snapshot_id VARCHAR, created_at TIMESTAMP, la VARCHAR, collection_year INTEGER, config_sha256 VARCHAR",
-}
 
-ROWS = {
-    "persons": [
-        (CHILD, "F", "2015-04-07", "WBRI", "MK9 1AA", "E01016700", "E05009405", 3, "LA0000001",
-         "social_care_persons", "CHILD-1", "persons.csv", 1, "L1"),
-        (OTHER_CHILD, "M", "2012-01-02", "WBRI", "MK9 2BB", "E01016701", "E05009405", 5, "LA0000002",
-         "social_care_persons", "CHILD-2", "persons.csv", 2, "L1"),
-    ],
-    "identifiers": [(CHILD, "nhs_number", NHS_NUMBER, True, "social_care_persons", "CHILD-1", "persons.csv", 1, "L1")],
-    "referrals": [(CHILD, "R1", "2025-06-01", "1A", "N1", False, None, None, "cin_census", "LA0000001", "cin.xml", 1, "L2"),
-                  (OTHER_CHILD, "R2", "2025-07-01", "3A", "N2", False, None, None, "cin_census", "LA0000002", "cin.xml", 2, "L2")],
-    "case_notes": [(CHILD, "2025-06-03", "social worker", "Visited at home; school worried about attendance.",
-                    "case_notes", "NOTE-1", "notes.csv", 1, "L3")],
-    "education": [(CHILD, "2026-01-15", "110000", "5", True, "N", 300, 10, 12, 0, False,
-                   "school_census", "PUPIL-1", "school.csv", 1, "L4")],
-    "source_records": [
-        (CHILD, "social_care_persons", "CHILD-1", "persons.csv", 1, "L1"),
-        (CHILD, "cin_census", "LA0000001", "cin.xml", 1, "L2"),
-        (CHILD, "case_notes", "NOTE-1", "notes.csv", 1, "L3"),
-        (CHILD, "school_census", "PUPIL-1", "school.csv", 1, "L4"),
-        (OTHER_CHILD, "social_care_persons", "CHILD-2", "persons.csv", 2, "L1"),
-        (OTHER_CHILD, "cin_census", "LA0000002", "cin.xml", 2, "L2"),
-    ],
-    "snapshot_info": [("20260101T000000Z", "2026-01-01 00:00:00", "E06000042", 2026, "x")],
-}
+def _lineage(source, record_id, file, row, load):
+    return {"source": source, "record_id": record_id, "file": file, "row_number": row, "load_id": load}
+
+
+def rows() -> dict[str, list[dict]]:
+    persons = [
+        {"person_id": CHILD, "sex": "F", "dob": date(2015, 4, 7), "ethnicity": "WBRI", "postcode": "MK9 1AA",
+         "lsoa11": "E01016700", "ward_code": WARDS[0], "imd_decile": 3, "la_child_id": "LA0000001",
+         **_lineage("social_care_persons", "CHILD-1", "persons.csv", 1, "L1")},
+        {"person_id": OTHER_CHILD, "sex": "M", "dob": date(2012, 1, 2), "ethnicity": "WBRI", "postcode": "MK9 2BB",
+         "lsoa11": "E01016701", "ward_code": WARDS[1], "imd_decile": 5, "la_child_id": "LA0000002",
+         **_lineage("social_care_persons", "CHILD-2", "persons.csv", 2, "L1")},
+    ]
+    referrals = [
+        {"person_id": CHILD, "referral_id": "R1", "referral_date": date(2025, 6, 1), "referral_source": "1A",
+         "primary_need": "N1", "referral_nfa": False, **_lineage("cin_census", "LA0000001", "cin.xml", 1, "L2")},
+        {"person_id": OTHER_CHILD, "referral_id": "R2", "referral_date": date(2025, 7, 1), "referral_source": "3A",
+         "primary_need": "N2", "referral_nfa": False, **_lineage("cin_census", "LA0000002", "cin.xml", 2, "L2")},
+    ]
+    for n in range(3, 60):
+        person_id = f"P{n:09d}X"
+        persons.append({"person_id": person_id, "sex": "MF"[n % 2], "dob": date(2010, 1, 1) + timedelta(days=37 * n),
+                        "ethnicity": "WBRI", "ward_code": WARDS[n % 3], "imd_decile": 1 + n % 10,
+                        **_lineage("social_care_persons", f"CHILD-{n}", "persons.csv", n, "L1")})
+        referrals.append({"person_id": person_id, "referral_id": f"R{n}", "referral_date": date(2025, 4, 1) + timedelta(days=5 * n),
+                          "referral_source": "1A", "primary_need": "N1", "referral_nfa": n % 4 == 0,
+                          **_lineage("cin_census", f"LA{n:07d}", "cin.xml", n, "L2")})
+    return {
+        "persons": persons,
+        "identifiers": [{"person_id": CHILD, "kind": "nhs_number", "value": NHS_NUMBER, "is_valid": True,
+                         **_lineage("social_care_persons", "CHILD-1", "persons.csv", 1, "L1")}],
+        "referrals": referrals,
+        "case_notes": [{"person_id": CHILD, "note_date": date(2025, 6, 3), "author_role": "social worker",
+                        "note_text": "Visited at home; school worried about attendance.",
+                        **_lineage("case_notes", "NOTE-1", "notes.csv", 1, "L3")}],
+        "education": [{"person_id": CHILD, "census_date": date(2026, 1, 15), "school_urn": "110000", "nc_year": "5",
+                       "fsm_eligible": True, "sen_provision": "N", "sessions_possible": 300,
+                       "sessions_authorised_absence": 10, "sessions_unauthorised_absence": 12, "suspensions": 0,
+                       "permanent_exclusion": False, **_lineage("school_census", "PUPIL-1", "school.csv", 1, "L4")}],
+        "source_records": [
+            {"person_id": CHILD, **_lineage("social_care_persons", "CHILD-1", "persons.csv", 1, "L1")},
+            {"person_id": CHILD, **_lineage("cin_census", "LA0000001", "cin.xml", 1, "L2")},
+            {"person_id": CHILD, **_lineage("case_notes", "NOTE-1", "notes.csv", 1, "L3")},
+            {"person_id": CHILD, **_lineage("school_census", "PUPIL-1", "school.csv", 1, "L4")},
+            {"person_id": OTHER_CHILD, **_lineage("social_care_persons", "CHILD-2", "persons.csv", 2, "L1")},
+            {"person_id": OTHER_CHILD, **_lineage("cin_census", "LA0000002", "cin.xml", 2, "L2")},
+        ],
+    }
 
 
 def build_deployment(root: Path) -> Path:
@@ -69,12 +81,6 @@ def build_deployment(root: Path) -> Path:
     )
     snapshots = root / "warehouse" / "snapshots"
     snapshots.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(snapshots / "20260101T000000Z.duckdb"))
-    for table, columns in TABLES.items():
-        lineage = f", {LINEAGE}" if table not in {"loads", "snapshot_info"} else ""
-        con.execute(f"CREATE TABLE {table} ({columns}{lineage})")
-        for row in ROWS.get(table, []):
-            con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", list(row))
-    con.close()
+    create_warehouse(snapshots / "20260101T000000Z.duckdb", rows(), la="E06000042")
     (root / "warehouse" / "CURRENT").write_text("20260101T000000Z\n", encoding="utf-8")
     return config

@@ -64,7 +64,7 @@ def snapshot() -> duckdb.DuckDBPyConnection:
         raise KinsightError("no deployment is configured: start the service with kinsight serve --config FILE")
     chosen = Warehouse.of(current).snapshot()
     with _connections_lock:
-        connection = _connections.get(chosen.snapshot_id)
+        connection = _connections.get(str(chosen.path))
         if connection is None:
-            connection = _connections[chosen.snapshot_id] = open_snapshot(current, chosen.snapshot_id)
+            connection = _connections[str(chosen.path)] = open_snapshot(current, chosen.snapshot_id)
     return connection.cursor()

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "kinsight.web.children",
     "kinsight.web.linkage",
     "kinsight.web.family",
+    "kinsight.web.insight",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kinsight.web.insight import views
+
+app_name = "insight"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("indicators/<slug:indicator_id>/", views.indicator, name="indicator"),
+    path("indicators/<slug:indicator_id>/data.<str:kind>", views.download, name="download"),
+]
