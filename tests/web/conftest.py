@@ -64,12 +64,19 @@ def starter_agreements(db):
         agreements.transition(name, "active", actor="dpo.setup")
 
 
-@pytest.fixture
-def deployment(settings, tmp_path):
-    """A small deployment with a current warehouse snapshot, served by the web app."""
+@pytest.fixture(scope="session")
+def built_deployment(tmp_path_factory):
+    """The small deployment's files, built once: snapshots never change, so tests share them
+    (and the web app's per-snapshot caches stay warm between tests)."""
     from warehouse_fixture import build_deployment
 
-    settings.KINSIGHT_CONFIG = str(build_deployment(tmp_path / "la"))
+    return build_deployment(tmp_path_factory.mktemp("la"))
+
+
+@pytest.fixture
+def deployment(settings, tmp_path, built_deployment):
+    """A small deployment with a current warehouse snapshot, served by the web app."""
+    settings.KINSIGHT_CONFIG = str(built_deployment)
     settings.STATE_DIR = tmp_path / "state"
     return settings.KINSIGHT_CONFIG
 
@@ -83,10 +90,12 @@ def built_index(tmp_path_factory):
 
 
 @pytest.fixture
-def deployment_with_index(deployment, built_index):
-    """The small deployment, with its own copy of the built child index."""
+def deployment_with_index(settings, tmp_path, built_deployment, built_index):
+    """A copy of the small deployment with its own copy of the built child index (reviews change it)."""
     import shutil
-    from pathlib import Path
 
-    shutil.copytree(built_index, Path(deployment).parent / "warehouse" / "index")
-    return deployment
+    root = shutil.copytree(built_deployment.parent, tmp_path / "la")
+    shutil.copytree(built_index, root / "warehouse" / "index")
+    settings.KINSIGHT_CONFIG = str(root / "kinsight.toml")
+    settings.STATE_DIR = tmp_path / "state"
+    return settings.KINSIGHT_CONFIG

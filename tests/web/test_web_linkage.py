@@ -6,7 +6,7 @@ import pytest
 
 from kinsight.governance.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a child index with Splink (~10 s)
 
 
 def test_the_report_shows_outcomes_bias_and_limitations(signed_in, deployment_with_index):
