@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "kinsight.web.linkage",
     "kinsight.web.family",
     "kinsight.web.insight",
+    "kinsight.web.catalogue",
     "kinsight.web.dpo",
     "kinsight.web.api",
 ]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("kinsight.web.accounts.urls")),
     path("children/", include("kinsight.web.children.urls")),
     path("linkage/", include("kinsight.web.linkage.urls")),
+    path("catalogue/", include("kinsight.web.catalogue.urls")),
     path("insight/", include("kinsight.web.insight.urls")),
     path("your-records/", include("kinsight.web.family.urls")),
     path("quality/", include("kinsight.web.quality.urls")),
