@@ -8,6 +8,7 @@ too, so guessing ids leaves a trace.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -42,11 +43,23 @@ def refuse(request: HttpRequest, person_id: str = "", reason: str = "") -> None:
     from kinsight.governance import audit
 
     who = actor(request)
+    asked = _asked(request)
     audit.record(
-        actor=who.user, role=who.role, purpose=request.POST.get("purpose", ""), action="access.person",
-        target=person_id or request.POST.get("person_id", "")[:40], outcome="deny",
+        actor=who.user, role=who.role, purpose=str(asked.get("purpose", ""))[:32], action="access.person",
+        target=person_id or str(asked.get("person_id", ""))[:40], outcome="deny",
         details={"reason": reason or "this role may not use this page", "page": request.path},
     )
+
+
+def _asked(request: HttpRequest) -> dict:
+    """The person and purpose a request names, from a form or a JSON body."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+    return request.POST
 
 
 def has_section(request: HttpRequest, section: str) -> bool:
