@@ -49,7 +49,9 @@ def rows() -> dict[str, list[dict]]:
     return {
         "persons": persons,
         "identifiers": [{"person_id": CHILD, "kind": "nhs_number", "value": NHS_NUMBER, "is_valid": True,
-                         **_lineage("social_care_persons", "CHILD-1", "persons.csv", 1, "L1")}],
+                         **_lineage("social_care_persons", "CHILD-1", "persons.csv", 1, "L1")},
+                        {"person_id": OTHER_CHILD, "kind": "la_child_id", "value": "LA0000002", "is_valid": True,
+                         **_lineage("social_care_persons", "CHILD-2", "persons.csv", 2, "L1")}],
         "referrals": referrals,
         "case_notes": [{"person_id": CHILD, "note_date": date(2025, 6, 3), "author_role": "social worker",
                         "note_text": "Visited at home; school worried about attendance.",
