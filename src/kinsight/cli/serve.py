@@ -23,15 +23,16 @@ def serve(
     """Serve the web service for the deployment in --config."""
     from kinsight.web import server
 
-    server.configure(config, host)
+    deployment = server.configure(config, host)
     console = Console()
     url = f"http://{host}:{port}/"
     if demo_users:
         table = Table(title="Demo users (synthetic data only; each password is shown once here)")
         for column in ("username", "password", "role"):
             table.add_column(column)
-        for user in server.create_demo_users():
+        for user in server.create_demo_users(deployment):
             table.add_row(user.username, user.password, user.role_name)
         console.print(table)
-    console.print(f"Kinsight is running at {url} — open it and sign in. Press Ctrl+C to stop.")
+        console.print("Sign in with any username and password above; each shows that audience's pages.")
+    console.print(f"Kinsight is running at {url} — open it in a browser and sign in. Press Ctrl+C to stop.")
     server.serve(host, port)
