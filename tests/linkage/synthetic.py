@@ -16,6 +16,8 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
+from kinsight.linkage.standardise import forename_variants
+
 # Forenames by name origin: (girls, boys). Variants appear via the corruptions below.
 FORENAMES = {
     "english": (
@@ -142,6 +144,10 @@ def _postcode(rng: random.Random) -> str:
     return f"{district} {rng.randrange(1, 10)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
 
 
+def _canonical(name: str) -> str:
+    return forename_variants().get(name.lower(), name.lower())
+
+
 def _typo(rng: random.Random, text: str) -> str:
     if len(text) < 4:
         return text
@@ -176,13 +182,15 @@ def generate(children: int = 2000, *, seed: int = 7, error_rate: float = 1.0) ->
         mobile = rng.random() < (0.3 if ethnicity in ("WIRT", "WROM") else 0.03)
         base = date(2008, 1, 1) + timedelta(days=rng.randrange(0, 18 * 365))
         n_kids = rng.choice([1, 1, 2, 2, 3])
-        given: set[str] = set()  # parents do not give two of their children the same name
+        # Parents do not give two of their children the same name, nor Harry and Henry.
+        given: set[str] = set()
         for k in range(n_kids):
             twins = rng.random() < 0.03
             dob = base + timedelta(days=k * rng.randrange(400, 1200))
             for t in range(2 if twins else 1):
                 sex = rng.choice("MF")
-                pool = [n for n in FORENAMES[origin][0 if sex == "F" else 1].split() if n not in given]
+                pool = [n for n in FORENAMES[origin][0 if sex == "F" else 1].split()
+                        if _canonical(n) not in given]
                 number = None
                 while number is None:
                     number = nhs_number(next(nhs_serials))
@@ -193,7 +201,7 @@ def generate(children: int = 2000, *, seed: int = 7, error_rate: float = 1.0) ->
                     postcode=postcode, address=address, mobile=mobile, nhs=number, upn=upn(next(upn_serials)),
                     twin_of=kids[-1]["child_id"] if t == 1 else None,
                 ))
-                given.add(kids[-1]["forename"])
+                given.add(_canonical(kids[-1]["forename"]))
     kids = kids[:children]
     rows, truth = [], []
     e = error_rate

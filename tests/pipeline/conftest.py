@@ -15,9 +15,13 @@ def deployment(tmp_path):
     return make_deployment(tmp_path)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def contract_linkage(monkeypatch):
-    """Replace the child index with the contract's behaviour for one test."""
+    """The child index as the contract describes it, for every pipeline test.
+
+    These tests specify the warehouse given linkage's output; the real model needs a
+    population to train on, so it is exercised on a synthetic LA in test_end_to_end.py.
+    """
     import kinsight.linkage
 
     module = types.ModuleType("kinsight.sources.person_records")

@@ -86,6 +86,19 @@ def test_a_failure_while_building_leaves_no_partial_snapshot(deployment, monkeyp
     assert len(list(warehouse.snapshots_dir.iterdir())) == 2
 
 
+def test_a_record_without_an_id_stops_the_run_naming_file_row_and_field(deployment, monkeypatch):
+    monkeypatch.undo()  # the real person records reader: it refuses a record it cannot name
+    folder = deployment.parent / "partners/health_visiting"
+    text = (folder / "health_visiting_2025-03.csv").read_text("cp1252")
+    (folder / "health_visiting_2025-03.csv").write_text(text.replace("HV2,", ",", 1), "cp1252")
+    with pytest.raises(KinsightError) as raised:
+        run_pipeline(load_config(deployment))
+    message = str(raised.value)
+    assert message.startswith("source health_visiting:")
+    assert "health_visiting_2025-03.csv, row 2, field HV_ID" in message
+    assert message.count("source health_visiting") == 1
+
+
 def test_an_unknown_source_without_a_declared_schema_is_named(deployment):
     text = deployment.read_text().replace('name = "homelessness"', 'name = "housing"')
     deployment.write_text(text)

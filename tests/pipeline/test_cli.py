@@ -6,44 +6,53 @@ import json
 import subprocess
 import sys
 
+from typer.testing import CliRunner
 
-def kinsight(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "kinsight", *args], capture_output=True, text=True,
-                          check=False, cwd=cwd)
+from kinsight.cli import app
+
+runner = CliRunner()
+
+
+def kinsight(*args):
+    """In-process, so the tests' child index applies; see test_errors_* for the real entry point."""
+    return runner.invoke(app, list(args))
 
 
 def test_run_then_list_show_and_current(deployment):
     config = str(deployment)
     ran = kinsight("run", "--config", config)
-    assert ran.returncode == 0, ran.stderr
-    assert "health_visiting" in ran.stdout and "is current" in ran.stdout
+    assert ran.exit_code == 0, ran.output
+    assert "health_visiting" in ran.output and "is current" in ran.output
 
     current = kinsight("snapshots", "current", "--config", config)
-    assert current.returncode == 0
-    snapshot_id, path = current.stdout.strip().split("\t")
+    assert current.exit_code == 0
+    snapshot_id, path = current.output.strip().split("\t")
     assert path.endswith(f"{snapshot_id}.duckdb")
 
     listed = kinsight("snapshots", "list", "--config", config)
-    assert snapshot_id in listed.stdout
+    assert snapshot_id in listed.output
 
     shown = kinsight("snapshots", "show", snapshot_id, "--config", config)
-    assert json.loads(shown.stdout)["snapshot_id"] == snapshot_id
+    assert json.loads(shown.output)["snapshot_id"] == snapshot_id
 
 
-def test_run_reads_kinsight_toml_in_the_current_folder_by_default(deployment):
-    ran = kinsight("run", cwd=deployment.parent)
-    assert ran.returncode == 0, ran.stderr
+def test_run_reads_kinsight_toml_in_the_current_folder_by_default(deployment, monkeypatch):
+    monkeypatch.chdir(deployment.parent)
+    ran = kinsight("run")
+    assert ran.exit_code == 0, ran.output
 
 
-def test_snapshot_commands_before_any_run_say_what_to_do(deployment):
-    result = kinsight("snapshots", "current", "--config", str(deployment))
-    assert result.returncode == 2
-    assert "run `kinsight run` first" in result.stderr
+def test_listing_before_any_run_says_what_to_do(deployment):
     listed = kinsight("snapshots", "list", "--config", str(deployment))
-    assert listed.returncode == 0 and "No snapshots yet" in listed.stdout
+    assert listed.exit_code == 0 and "No snapshots yet" in listed.output
 
 
-def test_showing_an_unknown_snapshot_is_a_clear_error(deployment):
-    result = kinsight("snapshots", "show", "20990101T000000Z", "--config", str(deployment))
-    assert result.returncode == 2
-    assert "no snapshot 20990101T000000Z" in result.stderr
+def test_errors_are_one_line_with_exit_code_2(deployment):
+    for args, expected in [
+        (["snapshots", "current"], "run `kinsight run` first"),
+        (["snapshots", "show", "20990101T000000Z"], "no snapshot 20990101T000000Z"),
+    ]:
+        result = subprocess.run([sys.executable, "-m", "kinsight", *args, "--config", str(deployment)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 2
+        assert expected in result.stderr and "Traceback" not in result.stderr

@@ -143,7 +143,7 @@ def test_the_returns_are_validated_and_the_headline_recorded(returns):
     assert again["validation"]["ssda903"]["reused"] is True
 
 
-def test_linked_children_of_the_returns_become_persons_with_their_ethnicity(returns, contract_linkage):
+def test_linked_children_of_the_returns_become_persons_with_their_ethnicity(returns):
     config = load_config(returns)
     run_pipeline(config)
     con = open_snapshot(config)

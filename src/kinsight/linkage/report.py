@@ -139,6 +139,7 @@ def _input_quality(con) -> list[dict[str, Any]]:
             FROM records GROUP BY source ORDER BY source"""
     )
     names = [d[0] for d in rows.description]
+    fetched = rows.fetchall()
     result = []
     shared = dict(con.execute(
         """SELECT source, count(DISTINCT f.nhs_number) FROM features f
@@ -146,7 +147,7 @@ def _input_quality(con) -> list[dict[str, Any]]:
                                   WHERE f2.nhs_number IS NOT NULL GROUP BY 1 HAVING count(DISTINCT person_id) > 1)
            GROUP BY source"""
     ).fetchall())
-    for row in rows.fetchall():
+    for row in fetched:
         item = dict(zip(names, row))
         result.append({
             "source": item["source"],

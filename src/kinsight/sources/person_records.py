@@ -70,9 +70,20 @@ def _read_return(source: SourceConfig) -> pa.Table:
             f"source {source.name}: reading {source.format} returns as person records is not "
             "supported yet in this build"
         ) from None
-    table = reader(source)
-    if "source" not in table.column_names:
-        table = table.append_column("source", pa.array([source.name] * table.num_rows, pa.string()))
+    raw = reader(source.path)
+    # The readers give the return's own columns; map them as for a csv source.
+    wanted = {"record_id": source.record_id, **source.columns}
+    for name, column in wanted.items():
+        if column not in raw.column_names:
+            raise UnusableInput(
+                f"source {source.name}: the column {column!r} (mapped to {name}) is not in the return; "
+                f"it has {', '.join(raw.column_names)}",
+                file=source.path,
+                field=column,
+            )
+    table = pa.table({"source": pa.array([source.name] * raw.num_rows, pa.string()),
+                      **{name: raw[column] for name, column in wanted.items()},
+                      "file": raw["file"], ROW_NUMBER: raw[ROW_NUMBER]})
     return _standard(table, source)
 
 
@@ -123,7 +134,7 @@ def _standard(table: pa.Table, source: SourceConfig) -> pa.Table:
                 parsed = values.cast(pa.date32())
             else:
                 text = pc.utf8_trim_whitespace(values.cast(pa.string()))
-                parsed = parse_dates(text)
+                parsed = _without_rollover(text, parse_dates(text))
                 bad_dob = pc.sum(pc.and_(pc.is_valid(text), pc.is_null(parsed))).as_py() or 0
             out[name] = parsed
         elif name == "sex":
@@ -142,6 +153,27 @@ def _standard(table: pa.Table, source: SourceConfig) -> pa.Table:
         table[ROW_NUMBER].cast(pa.int32()) if ROW_NUMBER in table.column_names else pa.nulls(n, pa.int32())
     )
     return pa.table(out).replace_schema_metadata({"unparseable_dob": str(bad_dob + previous)})
+
+
+def _without_rollover(text: pa.Array, parsed: pa.Array) -> pa.Array:
+    """Null where a parsed date is not the date written (31/02/2015 read as 3 March).
+
+    Arrow's strptime rolls impossible dates over; a date of birth that does not exist
+    must be reported, not moved. The parsed day and month must both appear in the text.
+    """
+    import duckdb
+
+    con = duckdb.connect()  # a projection keeps row order (DuckDB preserves insertion order)
+    try:
+        con.register("checking", pa.table({"t": text, "d": parsed}))
+        result = con.execute(
+            """SELECT CASE WHEN list_contains(numbers, day(d)) AND list_contains(numbers, month(d)) THEN d END
+               FROM (SELECT d, list_transform(regexp_split_to_array(t, '[^0-9]+'), x -> TRY_CAST(x AS INT))
+                     AS numbers FROM checking)"""
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return result.column(0).cast(pa.date32()).combine_chunks()
 
 
 def _mapped(values: pa.ChunkedArray | pa.Array, codes: dict[str, str]) -> pa.Array:

@@ -99,7 +99,8 @@ def _ingest(config: ProjectConfig, warehouse: Warehouse, tell: ProgressHook) -> 
         try:
             loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir, link=linking))
         except KinsightError as error:
-            raise KinsightError(f"source {source.name}: {error}") from None
+            message = str(error).replace(f"source {source.name}: ", "")
+            raise KinsightError(f"source {source.name}: {message}") from None
     tell("ingest", len(config.sources), len(config.sources), "all sources read")
     return loaded
 
