@@ -39,6 +39,17 @@ def test_entries_form_a_chain_each_hash_covering_the_entry_and_the_one_before():
     assert audit.verify().describe().startswith("audit log intact: 3 entries")
 
 
+def test_searching_the_log_finds_matching_entries_and_records_the_search():
+    append(4)
+    audit.record(actor="sw.patel", action="access.person", target="P0000000001", outcome="allow")
+    found = audit.search(searcher="dpo.jones", role="dpo", target="P0000000001")
+    assert [(e.actor, e.target) for e in found] == [("sw.patel", "P0000000001")]
+    assert len(audit.search(searcher="dpo.jones", role="dpo", action="access.aggregate", limit=2)) == 2
+    searches = AuditEntry.objects.filter(action="audit.search").order_by("seq")
+    assert searches[0].details == {"target": "P0000000001"} and searches[0].actor == "dpo.jones"
+    assert audit.verify().intact
+
+
 def test_an_empty_log_is_intact():
     assert audit.verify().intact
 

@@ -29,6 +29,8 @@ NAMES = ("person_records.forename", "person_records.surname")
 def caseloads(starter_agreements):
     for user in ("sw.patel", "ehw.okafor", "yw.smith", "hv.brown"):
         policy.add_relationship(user=user, person_id=CHILD, start=date(2026, 1, 5), actor="allocations")
+    policy.add_relationship(user="amara.o", person_id=CHILD, start=date(2026, 1, 5), relationship="self",
+                            actor="identity check")
 
 
 def ask(user, role, organisation, purpose, dataset, fields, person_id=CHILD):
@@ -58,6 +60,12 @@ CASES = {
         ("dpo.jones", "dpo", "la", "subject_access", "case_notes", ("case_notes.note_text",), STRANGER,
          True, "multi-agency-safeguarding@v1", "dpo-rights-requests", ("case_notes.note_text",)),
         ("admin.root", "admin", "la", "safeguarding", "cin_census", CP_FACTORS, CHILD,
+         False, None, None, ()),
+        ("amara.o", "family", "la", "subject_access", "case_notes", ("case_notes.note_text",), CHILD,
+         False, None, None, ()),
+        ("amara.o", "family", "la", "subject_access", "cin_census", ("cp_plans.latest_category",), CHILD,
+         True, "multi-agency-safeguarding@v1", "family-own-records", ("cp_plans.latest_category",)),
+        ("amara.o", "family", "la", "subject_access", "cin_census", ("cp_plans.latest_category",), STRANGER,
          False, None, None, ()),
     ],
     "early-help": [
@@ -151,6 +159,13 @@ def test_a_relationship_counts_only_between_its_dates(starter_agreements):
     assert not decision.allowed
     assert "no legitimate relationship" in decision.reasons[0]
     assert "break-glass is available" in decision.reasons[0]
+
+
+def test_a_practitioners_caseload_is_their_current_relationships(starter_agreements):
+    policy.add_relationship(user="sw.patel", person_id=CHILD, start=date(2026, 1, 1), actor="allocations")
+    policy.add_relationship(user="sw.patel", person_id=STRANGER, start=date(2025, 1, 1), end=date(2025, 12, 31),
+                            actor="allocations")
+    assert [r.person_id for r in policy.caseload("sw.patel", NOW.date())] == [CHILD]
 
 
 def test_break_glass_opens_time_limited_access_for_dpo_review(starter_agreements):

@@ -178,3 +178,53 @@ def test_a_late_case_is_overdue(db):
 def test_an_expired_agreement_still_appears_among_purposes(config):
     agreements.transition("early-help", "suspended", actor="dpo", now=NOW)
     assert "early-help" in {p["agreement"] for p in pack_for(config)["purposes"]}
+
+
+# ----------------------------------------------------------------------------- the synthetic LA
+
+
+@pytest.fixture(scope="module")
+def synthetic_la(tmp_path_factory):
+    """A small synthetic LA from ``kinsight synth``, with a warehouse linked by its truth."""
+    from kinsight.synth import generate
+
+    from . import synthetic_warehouse
+
+    la = tmp_path_factory.mktemp("synthetic") / "la"
+    generate(la, children=2000, seed=3)  # smaller LAs trip a synth edge case (noise.py)
+    return synthetic_warehouse.build(la), la
+
+
+def truth_identifiers(la, child_id):
+    """A child's identifiers in the synthetic LA: person_id, NHS number, UPN and record ids."""
+    from . import synthetic_warehouse
+
+    child = next(c for c in synthetic_warehouse.children(la) if c["child_id"] == child_id)
+    found = {synthetic_warehouse.person_id(child_id), child["nhs_number"], child["upn"]}
+    found |= {rid for (_, rid), owner in synthetic_warehouse.truth(la).items() if owner == child_id}
+    return {i for i in found if i}
+
+
+@pytest.mark.slow
+def test_subject_access_is_complete_and_discloses_no_other_child_on_the_synthetic_la(synthetic_la, tmp_path, db):
+    from collections import Counter
+
+    from . import synthetic_warehouse
+
+    config, la = synthetic_la
+    owners = synthetic_warehouse.truth(la)
+    households = Counter(c["household_id"] for c in synthetic_warehouse.children(la))
+    household_of = {c["child_id"]: c["household_id"] for c in synthetic_warehouse.children(la)}
+    by_records = [child for child, _ in Counter(owners.values()).most_common()]
+    with_siblings = [c for c in by_records if households[household_of[c]] > 1][:2]
+    for child in dict.fromkeys(by_records[:2] + with_siblings):
+        pack = sar.subject_access(config, synthetic_warehouse.person_id(child), actor="dpo", now=NOW)
+        held = {(r["source"], r["record_id"]) for r in pack["records"]}
+        assert held == {key for key, owner in owners.items() if owner == child}
+        files = sar.write_pack(pack, tmp_path / child)
+        text = files.json.read_text(encoding="utf-8") + files.html.read_text(encoding="utf-8")
+        others = [c for c, h in household_of.items() if h == household_of[child] and c != child]
+        others += [c for c in by_records[:20] if c != child]
+        for other in others:
+            for identifier in truth_identifiers(la, other):
+                assert not re.search(rf"\b{re.escape(identifier)}\b", text), (child, other, identifier)

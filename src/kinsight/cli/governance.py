@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from kinsight.cli.app import ConfigOption, app
 from kinsight.core.config import ProjectConfig, load_config
 from kinsight.core.errors import KinsightError
 
-console = Console(highlight=False)
+# Piped or captured output keeps whole lines: ids in a table must never be cut short.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 ActorOption = typer.Option(None, "--actor", help="Who is acting (default: $KINSIGHT_USER or your login).")
 
@@ -39,6 +41,12 @@ def _deployment(config: Path) -> ProjectConfig:
     return project
 
 
+def _group(name: str, help: str) -> typer.Typer:
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
 def _exit_unless_intact(result) -> None:
     if result.intact:
         console.print(result.describe())
@@ -49,9 +57,7 @@ def _exit_unless_intact(result) -> None:
 
 # ----------------------------------------------------------------------------- agreements
 
-agreements_app = typer.Typer(help="Data sharing agreements: list, show, load, activate, suspend.",
-                             no_args_is_help=True)
-app.add_typer(agreements_app, name="agreements")
+agreements_app = _group("agreements", "Data sharing agreements: list, show, load, activate, suspend.")
 
 
 @agreements_app.command("list")
@@ -130,8 +136,7 @@ def agreements_suspend(agreement_id: str, reason: str = typer.Option(..., help="
 
 # ----------------------------------------------------------------------------- audit
 
-audit_app = typer.Typer(help="The tamper-evident audit log: verify, export, checkpoint.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+audit_app = _group("audit", "The tamper-evident audit log: verify, export, checkpoint.")
 
 
 @audit_app.command("verify")
@@ -218,8 +223,7 @@ def sar(
 
 # ----------------------------------------------------------------------------- challenge
 
-challenge_app = typer.Typer(help="Challenges to links and facts: raise, list, resolve.", no_args_is_help=True)
-app.add_typer(challenge_app, name="challenge")
+challenge_app = _group("challenge", "Challenges to links and facts: raise, list, resolve.")
 
 
 @challenge_app.command("raise")
@@ -288,8 +292,7 @@ def challenge_resolve(
 
 # ----------------------------------------------------------------------------- retention
 
-retention_app = typer.Typer(help="Retention: purge what is past its agreement's retention.", no_args_is_help=True)
-app.add_typer(retention_app, name="retention")
+retention_app = _group("retention", "Retention: purge what is past its agreement's retention.")
 
 
 @retention_app.command("run")
@@ -315,6 +318,8 @@ def retention_run(
         console.print(f"nothing is past retention on {report.today}")
     for source, why in sorted(report.left_alone.items()):
         console.print(f"left {source} alone: {why}")
+    for label in report.agreements_expired:
+        console.print(f"{label} passed its expiry date: now expired")
     for code in report.keys_destroyed:
         console.print(f"{'would destroy' if report.dry_run else 'destroyed'} the key of research project {code}")
     if report.snapshots_deleted:

@@ -51,6 +51,11 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
 def template_path(name: str) -> Path:
     """The YAML file of a starter template, by its id."""
     if name not in TEMPLATES:
@@ -60,6 +65,10 @@ def template_path(name: str) -> Path:
 
 def read_document(path: Path | str) -> dict[str, Any]:
     """Read and validate an agreement YAML file; raise :class:`UnusableInput` naming the field."""
+    return validate(_read_yaml(path), file=path)
+
+
+def _read_yaml(path: Path | str) -> Any:
     path = Path(path)
     if not path.is_file():
         raise UnusableInput("agreement file not found", file=path)
@@ -67,7 +76,7 @@ def read_document(path: Path | str) -> dict[str, Any]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UnusableInput(f"not a readable YAML document: {exc}", file=path) from None
-    return validate(document, file=path)
+    return document
 
 
 def validate(document: Any, *, file: Path | str | None = None) -> dict[str, Any]:
@@ -76,7 +85,7 @@ def validate(document: Any, *, file: Path | str | None = None) -> dict[str, Any]
         raise UnusableInput("an agreement must be a YAML mapping of headings", file=file)
     # YAML reads unquoted dates as dates; the schema speaks ISO text.
     document = json.loads(json.dumps(document, default=_iso))
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(document), key=lambda e: list(e.path))
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first.path) or "(top level)"
@@ -138,13 +147,13 @@ def digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def load(document: dict[str, Any], *, actor: str) -> Agreement:
+def load(document: Any, *, actor: str, file: Path | str | None = None) -> Agreement:
     """Store a validated document as a version; loading the same version again changes nothing.
 
     A version always enters as a ``draft``, whatever its ``status`` heading says:
     status changes are made only by :func:`transition`, so that each is audited.
     """
-    document = validate(document)
+    document = validate(document, file=file)
     sha = digest(document)
     existing = Agreement.objects.filter(agreement_id=document["id"], version=document["version"]).first()
     if existing is not None:
@@ -175,7 +184,8 @@ def load(document: dict[str, Any], *, actor: str) -> Agreement:
 
 
 def load_file(path: Path | str, *, actor: str) -> Agreement:
-    return load(read_document(path), actor=actor)
+    """Load an agreement YAML file (see :func:`load`)."""
+    return load(_read_yaml(path), actor=actor, file=path)
 
 
 def load_template(name: str, *, actor: str) -> Agreement:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone as dt_timezone
+from datetime import date, datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,32 @@ def live_entries(batch: int = 2000) -> Iterator[dict[str, Any]]:
         for row in rows:
             yield as_dict(row)
         last = rows[-1].seq
+
+
+def entries_about(target: str) -> list[AuditEntry]:
+    """Every entry about one person (``person_id``) or object, oldest first: "who looked, and why"."""
+    return list(AuditEntry.objects.filter(target=target).order_by("seq"))
+
+
+def search(*, searcher: str, role: str, target: str = "", actor: str = "", action: str = "", outcome: str = "",
+           date_from: date | None = None, date_to: date | None = None, limit: int = 200) -> list[AuditEntry]:
+    """Entries matching every term given, newest first; the search is itself recorded.
+
+    Searching the log is a use of it: the searcher, their role and the terms (not
+    the results) are appended before the answer is returned.
+    """
+    found = AuditEntry.objects.order_by("-seq")
+    terms = {"target": target, "actor": actor, "action": action, "outcome": outcome}
+    for field, value in terms.items():
+        if value:
+            found = found.filter(**{field: value.strip()})
+    if date_from:
+        found = found.filter(at__date__gte=date_from)
+    if date_to:
+        found = found.filter(at__date__lte=date_to)
+    record(actor=searcher, role=role, purpose="subject_access", action="audit.search", outcome="shown",
+           details={k: str(v) for k, v in {**terms, "date_from": date_from, "date_to": date_to}.items() if v})
+    return list(found[:limit])
 
 
 def verify() -> Verification:

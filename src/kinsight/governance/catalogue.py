@@ -71,8 +71,13 @@ def field_class(field: str) -> str:
 
 def expand(patterns: list[str] | tuple[str, ...]) -> frozenset[str]:
     """The declared fields matching ``table.column`` patterns such as ``education.*`` or ``*.*``."""
-    known = field_classes()
-    return frozenset(f for f in known for p in patterns if fnmatch.fnmatchcase(f, p))
+    return _expand(tuple(patterns))
+
+
+@cache
+def _expand(patterns: tuple[str, ...]) -> frozenset[str]:
+    # Agreements repeat the same few pattern lists on every decision: match each list once.
+    return frozenset(f for f in field_classes() for p in patterns if fnmatch.fnmatchcase(f, p))
 
 
 def unknown_patterns(patterns: list[str] | tuple[str, ...]) -> list[str]:

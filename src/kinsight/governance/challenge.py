@@ -1,9 +1,11 @@
 """Challenge: a child, family or practitioner on their behalf says a link or a fact is wrong.
 
 A challenge is a case for the data protection officer. Upholding a disputed link
-*unlinks*: the two records become a cannot-link constraint that every later
-linkage run must respect (written to ``<warehouse>/index/cannot_link.csv``, the
-file the child index reads, and kept in the control plane). Upholding a disputed
+*unlinks*: the two records become a cannot-link constraint, kept in the control
+plane and given to the child index (:meth:`kinsight.linkage.ChildIndex.decide`),
+which splits them now and honours the constraint in every later linkage run. If
+the deployment has no index yet, :func:`apply_cannot_links` gives it every upheld
+challenge once it exists. Upholding a disputed
 fact records a *rectification*, shown beside the source value wherever the record
 is shown. A challenge may also be rejected, with reasons the person is given.
 Every step is audited; the person's own words stay in the case, not in the log.
@@ -11,7 +13,6 @@ Every step is audited; the person's own words stay in the case, not in the log.
 
 from __future__ import annotations
 
-import csv
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +24,8 @@ from kinsight.core.errors import KinsightError
 from kinsight.governance import audit
 from kinsight.governance.models import CannotLink, Challenge, Rectification
 
-#: Relative to the warehouse folder; the child index reads it before every linkage run.
-CANNOT_LINK_FILE = Path("index") / "cannot_link.csv"
-CANNOT_LINK_COLUMNS = ("source_l", "record_id_l", "source_r", "record_id_r", "challenge", "decided_at")
+#: The child index's folder, relative to the warehouse (docs/contracts.md §4).
+INDEX_FOLDER = Path("index")
 DECISIONS = ("unlink", "rectify", "reject")
 
 
@@ -59,8 +59,8 @@ def resolve(reference: str, *, decision: str, resolver: str, resolver_role: str,
             now: datetime | None = None) -> Challenge:
     """The DPO's decision: ``unlink`` (a link), ``rectify`` (a fact) or ``reject``; audited.
 
-    ``warehouse`` is the deployment's warehouse folder, where the cannot-link file
-    for the child index is written on ``unlink``.
+    ``warehouse`` is the deployment's warehouse folder, whose child index is
+    told about an ``unlink`` at once.
     """
     if resolver_role != "dpo":
         raise KinsightError("only the data protection officer decides a challenge")
@@ -99,7 +99,7 @@ def resolve(reference: str, *, decision: str, resolver: str, resolver_role: str,
                      target=challenge.person_id, outcome=challenge.status, at=now,
                      details={"challenge": reference, "decision": decision})
     if decision == "unlink":
-        write_cannot_link_file(warehouse / CANNOT_LINK_FILE)
+        apply_cannot_links(warehouse / INDEX_FOLDER, [challenge])
     return challenge
 
 
@@ -113,14 +113,23 @@ def cannot_link_pairs() -> list[tuple[str, str, str, str]]:
     return list(CannotLink.objects.order_by("pk").values_list("source_l", "record_id_l", "source_r", "record_id_r"))
 
 
-def write_cannot_link_file(path: Path) -> None:
-    """Write every cannot-link constraint for the child index, whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CANNOT_LINK_COLUMNS)
-        for c in CannotLink.objects.select_related("challenge").order_by("pk"):
-            writer.writerow([c.source_l, c.record_id_l, c.source_r, c.record_id_r, c.challenge.reference,
-                             c.created_at.isoformat(timespec="seconds")])
-    tmp.replace(path)
+def apply_cannot_links(index_folder: Path, upheld: list[Challenge] | None = None) -> int:
+    """Give the child index the cannot-link constraints of upheld challenges (all by default).
+
+    Returns how many were applied; none when the deployment has no index yet (they
+    stay in the control plane and are applied by a later call). Applying one twice
+    changes nothing. The index is told which challenge decided it, never why.
+    """
+    from kinsight.linkage import ChildIndex
+    from kinsight.linkage.index import INDEX_FILE
+
+    if not (index_folder / INDEX_FILE).is_file():
+        return 0
+    decided = upheld if upheld is not None else list(
+        Challenge.objects.filter(status="unlinked").order_by("resolved_at"))
+    with ChildIndex.open(index_folder) as index:
+        for c in decided:
+            index.decide((c.source, c.record_id, c.other_source, c.other_record_id), same=False,
+                         reviewer=c.resolved_by,
+                         reason=f"challenge {c.reference} upheld by the data protection officer")
+    return len(decided)

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kinsight.core.config import ProjectConfig
 from kinsight.core.errors import KinsightError
@@ -102,21 +103,16 @@ class Holdings:
             record.data = self._row_as_sent(record)
         return list(held.values())
 
-    def other_peoples_names(self, person_id: str, records: list[HeldRecord]) -> set[str]:
-        """Names of other people in the files the person's records came from (to redact free text)."""
-        own_rows = {(self._resolve_file(r.file), r.row_number) for r in records if r.file}
+    def names_in_files(self) -> set[str]:
+        """Every name in the source files read so far (a pack redacts those that are not the person's)."""
         names: set[str] = set()
         for source in self.config.sources:
             columns = [source.columns[a] for a in ("forename", "surname", "middle_names") if a in source.columns]
             for path, table in self._files.items():
                 if not columns or not self._belongs(path, source):
                     continue
-                present = [c for c in columns if c in table.column_names]
-                rows = table.select([*present, ROW_NUMBER]).to_pylist()
-                names.update(
-                    str(row[c]).strip() for row in rows
-                    if (path, row[ROW_NUMBER]) not in own_rows for c in present if row[c]
-                )
+                for column in (c for c in columns if c in table.column_names):
+                    names.update(str(v).strip() for v in pc.unique(table.column(column)).to_pylist() if v)
         return names
 
     def _row_as_sent(self, record: HeldRecord) -> dict[str, Any]:

@@ -194,6 +194,12 @@ def has_relationship(user: str, person_id: str, today: date) -> bool:
     ).exists()
 
 
+def caseload(user: str, today: date) -> list[Relationship]:
+    """The children a practitioner works with today (their legitimate relationships)."""
+    return list(Relationship.objects.filter(Q(end__isnull=True) | Q(end__gte=today), user=user, start__lte=today)
+                .order_by("person_id"))
+
+
 def add_relationship(*, user: str, person_id: str, start: date, end: date | None = None,
                      relationship: str = "allocated worker", actor: str) -> Relationship:
     """Record that a practitioner works with a child (from the case management allocation)."""

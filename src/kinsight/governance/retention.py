@@ -4,8 +4,9 @@ Each source is covered by an agreement (``agreement`` in ``kinsight.toml``) whos
 ``retention`` heading says how long its records are kept: until the child reaches
 an age (``basis: age``), for some years after the latest date in the record
 (``record_date``), or for some years after the agreement ends (``agreement_end``).
-``kinsight retention run`` (daily, from cron or a scheduler) finds the records
-whose time has come and purges them:
+``kinsight retention run`` (daily, from cron or a scheduler) first marks agreements
+past their expiry date as expired, then finds the records whose time has come and
+purges them:
 
 * each is entered in the purge ledger (``PurgedRecord``) and in
   ``<warehouse>/retention/purged.csv``, which subject access leaves out and the
@@ -26,7 +27,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from django.db import transaction
@@ -106,6 +107,7 @@ class RetentionReport:
     today: date
     purged: dict[str, int] = field(default_factory=dict)
     snapshots_deleted: list[str] = field(default_factory=list)
+    agreements_expired: list[str] = field(default_factory=list)
     keys_destroyed: list[str] = field(default_factory=list)
     left_alone: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
@@ -137,6 +139,8 @@ def run(config: ProjectConfig, *, actor: str = "kinsight", today: date | None = 
     report.keys_destroyed = [p.code for p in ended]
     if dry_run:
         return report
+    report.agreements_expired = [agreements.label(a) for a in
+                                 agreements.expire_lapsed(now=_start_of(today), actor=actor)]
     now = timezone.now()
     with transaction.atomic():
         for source, items in due.items():
@@ -152,6 +156,10 @@ def run(config: ProjectConfig, *, actor: str = "kinsight", today: date | None = 
     for project in ended:
         pseudonymise.destroy_project_key(project.code, actor=actor)
     return report
+
+
+def _start_of(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _due_records(config: ProjectConfig, con, today: date, report: RetentionReport):

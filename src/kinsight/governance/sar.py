@@ -31,7 +31,7 @@ from kinsight.core.config import ProjectConfig
 from kinsight.core.errors import KinsightError
 from kinsight.governance import agreements, audit, catalogue, retention
 from kinsight.governance.holdings import HeldRecord, Holdings
-from kinsight.governance.models import AuditEntry, Challenge, Rectification
+from kinsight.governance.models import Challenge, Rectification
 
 WITHHELD = "[withheld: about someone else]"
 
@@ -66,12 +66,16 @@ def subject_access(config: ProjectConfig, person_ref: str, *, actor: str, role: 
     try:
         person_id = holdings.resolve(person_ref)
         records = holdings.records(person_id)
-        others = holdings.other_peoples_names(person_id, records)
+        names = holdings.names_in_files()
     finally:
         if own:
             holdings.close()
     own_names = {str(v).strip().lower() for r in records for v in _attributes(config, r).values() if v}
-    redactor = _Redactor({n for n in others if n.lower() not in own_names}, requester_person_id)
+    redactor = _Redactor({n for n in names if n.lower() not in own_names}, requester_person_id)
+    fixes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for fix in Rectification.objects.filter(challenge__person_id=person_id).select_related("challenge"):
+        fixes.setdefault((fix.source, fix.record_id), []).append(
+            {"field": fix.field, "corrected_value": fix.value, "challenge": fix.challenge.reference})
     pack = {
         "kind": "kinsight-subject-access-pack",
         "generated_at": now.isoformat(timespec="seconds"),
@@ -79,7 +83,7 @@ def subject_access(config: ProjectConfig, person_ref: str, *, actor: str, role: 
         "snapshot": holdings.snapshot_id,
         "requested_as": person_ref,
         "subject": {"person_id": person_id},
-        "records": [_record(config, r, redactor) for r in records],
+        "records": [_record(config, r, redactor, fixes.get((r.source, r.record_id), [])) for r in records],
         "links": _links(config, records),
         "purposes": _purposes(config, records),
         "recipients": _recipients(person_id),
@@ -130,11 +134,15 @@ def _write(path: Path, text: str) -> None:
 
 
 class _Redactor:
-    """Hides other people in a pack, counting what it hid and why."""
+    """Hides other people in a pack, counting what it hid and why.
+
+    Names are matched as whole words, as written (capitalised), by set lookup: a
+    large LA has tens of thousands of names, far too many for one pattern."""
+
+    _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
     def __init__(self, other_names: set[str], requester_person_id: str | None):
-        names = sorted((n for n in other_names if len(n) > 1), key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.I) if names else None
+        self._names = {n for n in other_names if len(n) > 1}
         self._requester = requester_person_id
         self._counts: dict[str, int] = {}
 
@@ -142,13 +150,15 @@ class _Redactor:
         kind = catalogue.field_class(f"{table}.{column}")
         if kind == "third_party" and value is not None and value != self._requester:
             return self._hit("a reference to another person or household")
-        if isinstance(value, str) and self._pattern is not None:
-            hidden, n = self._pattern.subn(WITHHELD, value)
-            if n:
-                self._counts["another person's name in written text"] = (
-                    self._counts.get("another person's name in written text", 0) + n)
-            return hidden
+        if isinstance(value, str) and self._names:
+            return self._WORD.sub(self._name_or_word, value)
         return value
+
+    def _name_or_word(self, match: re.Match) -> str:
+        word = match.group()
+        if word in self._names or word.rstrip("'s") in self._names:
+            return self._hit("another person's name in written text")
+        return word
 
     def _hit(self, why: str) -> str:
         self._counts[why] = self._counts.get(why, 0) + 1
@@ -158,7 +168,8 @@ class _Redactor:
         return [{"why": why, "count": n} for why, n in sorted(self._counts.items())]
 
 
-def _record(config: ProjectConfig, record: HeldRecord, redactor: _Redactor) -> dict[str, Any]:
+def _record(config: ProjectConfig, record: HeldRecord, redactor: _Redactor,
+            rectifications: list[dict[str, Any]]) -> dict[str, Any]:
     source = _source_words(record.source)
     return {
         "source": record.source,
@@ -175,11 +186,7 @@ def _record(config: ProjectConfig, record: HeldRecord, redactor: _Redactor) -> d
                     for row in rows]
             for table, rows in sorted(record.facts.items())
         },
-        "rectifications": [
-            {"field": r.field, "corrected_value": r.value, "challenge": r.challenge.reference}
-            for r in Rectification.objects.filter(source=record.source, record_id=record.record_id)
-            .select_related("challenge")
-        ],
+        "rectifications": rectifications,
     }
 
 
@@ -269,7 +276,7 @@ def _namespace(config: ProjectConfig, record: HeldRecord) -> Any:
 
 
 def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:
-    this, that = _source_words(record.source)["title"], _source_words(other.source)["title"]
+    this, that = _in_sentence(record.source), _in_sentence(other.source)
     if not agreeing:
         return (f"Your {this} record was joined to your {that} record by the linkage program, which "
                 "judged from partly matching details (for example a name spelt differently) that they are "
@@ -279,13 +286,20 @@ def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:
     return f"Your {this} record was joined to your {that} record because both have the same {listed}."
 
 
+def _in_sentence(source: str) -> str:
+    """A source's title as it reads inside "your … record": "school census", "Ofsted inspection list"."""
+    title = _source_words(source)["title"].removesuffix(" record")
+    return title if title.split()[0].istitle() and title.split()[0] in {"Ofsted"} else title[0].lower() + title[1:]
+
+
 def _purposes(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str, Any]]:
     used: list[dict[str, Any]] = []
     for agreement_id in sorted({a for r in records if (a := _agreement_of(config, r.source))}):
         try:
             document = agreements.get(agreement_id).document
         except KinsightError:
-            used.append({"agreement": agreement_id, "title": agreement_id, "why": "agreement not loaded"})
+            used.append({"agreement": agreement_id, "title": agreement_id, "purposes": [],
+                         "why": "The agreement covering this information is not on record here; ask the council."})
             continue
         used.append({
             "agreement": agreement_id,
@@ -306,7 +320,7 @@ def _recipients(person_id: str) -> list[dict[str, Any]]:
         {"when": e.at.isoformat(timespec="seconds"), "who": e.actor, "role": _role_title(e.role),
          "purpose": _purpose_title(e.purpose), "what": e.action, "outcome": e.outcome,
          "agreement": e.agreement}
-        for e in AuditEntry.objects.filter(target=person_id).order_by("seq")
+        for e in audit.entries_about(person_id)
     ]
 
 
