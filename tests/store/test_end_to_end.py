@@ -43,7 +43,6 @@ def _records(con) -> dict[tuple[str, str], str]:
 
 def test_every_source_of_the_synthetic_la_lands_with_lineage_on_every_row(la):
     _, config, first, *_ = la
-    assert not [s for s in first["sources"] if s.get("skipped")]
     assert all(s["rows"] > 0 for s in first["sources"])
     assert {"ssda903", "cin_census"} <= set(first["validation"])
     assert "skipped" not in first["linkage"]

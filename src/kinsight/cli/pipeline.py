@@ -72,9 +72,6 @@ def current_snapshot(config: Path = ConfigOption) -> None:
 def _print_summary(summary: dict) -> None:
     table = Table("source", "files (reused)", "rows", "rejected", "cells blanked", title="Sources")
     for source in summary["sources"]:
-        if source.get("skipped"):
-            table.add_row(source["name"], "", "", "", f"skipped: {source['skipped']}")
-            continue
         table.add_row(source["name"], f"{source['files']} ({source['files_reused']})", str(source["rows"]),
                       str(source["rejected"]), str(sum(c["count"] for c in source["cells_blanked"])))
     console.print(table)

@@ -9,7 +9,6 @@ are quoted.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ import duckdb
 import pyarrow as pa
 import yaml
 
+from kinsight.core.reference import lsoas, postcodes
+from kinsight.sources.registry import schema_of
 from kinsight.store.ingest import FILE, LOAD_ID, LoadedSource
 from kinsight.store.model import LINEAGE, Table, tables
 
@@ -220,10 +221,6 @@ def _geography(con, la: str | None) -> bool:
     """
     if la is None:
         return False
-    try:
-        from kinsight.core.reference import lsoas, postcodes
-    except ImportError:  # reference data not installed in this build
-        return False
     con.register("postcode_places", postcodes(la).select(["postcode", "lsoa11"]))
     con.register("lsoa_places", lsoas(la).select(["lsoa11", "ward_code", "imd_decile"]))
     con.execute("""CREATE TEMP TABLE geography AS
@@ -247,11 +244,9 @@ def _identifiers(con) -> None:
 
 
 def _validity_checks() -> dict:
-    """Vectorised check-digit tests from the child index's module, when present."""
-    try:
-        identifiers = importlib.import_module("kinsight.linkage.identifiers")
-    except ImportError:
-        return {}
+    """The child index's vectorised check-digit tests, by identifier kind."""
+    from kinsight.linkage import identifiers
+
     return {"nhs_number": identifiers.nhs_number_validity, "upn": identifiers.upn_validity,
             "uln": identifiers.uln_validity}
 
@@ -263,8 +258,6 @@ def _source_records(con) -> None:
 
 def _relationships(con, sources: list[LoadedSource]) -> None:
     """People recorded in the same household (a source's declared household field)."""
-    from kinsight.sources.registry import schema_of
-
     for loaded in sources:
         if loaded.config.format not in ("csv", "xlsx"):
             continue

@@ -15,7 +15,6 @@ and counted, not rejected.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -77,8 +76,6 @@ class LoadedSource:
     units: list[LoadedUnit]
     #: One dict per rejected row: file, row_number, record_id, table, reason.
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    #: Why the source was not loaded, when it was skipped.
-    skipped: str | None = None
 
     def table(self, name: str, *, previous_years: bool = True) -> pa.Table | None:
         """A table across all units, with ``file``, ``load_id`` and ``collection_year``; rejects removed.
@@ -115,14 +112,14 @@ class LoadedSource:
         return _without_rejected(combined, rejected)
 
 
-def ingest_source(source: SourceConfig, base: Path, cache_dir: Path, *, link: bool = True) -> LoadedSource:
+def ingest_source(source: SourceConfig, base: Path, cache_dir: Path) -> LoadedSource:
     """Read every unit of a source (from the cache where unchanged) and find the rows to reject."""
     key = _config_key(source, reader_digest(source))
     units = []
     for position, path in enumerate(units_of(source, base)):
         # Only the current year's unit of a return is linked: earlier years' rows reach
         # their person through the same record id.
-        wants_records = link and (position == 0 or source.format in ("csv", "xlsx", "annex_a"))
+        wants_records = position == 0 or source.format in ("csv", "xlsx", "annex_a")
         units.append(_load_unit(source, path, cache_dir / source.name, key, wants_records))
     loaded = LoadedSource(source, schema_name(source), units)
     loaded.rejected = _rejections(loaded)
@@ -182,12 +179,10 @@ def _save(unit: LoadedUnit, entry: Path) -> None:
     os.replace(temporary, entry)
 
 
-def _person_records(source: SourceConfig, path: Path) -> pa.Table | None:
-    try:
-        module = importlib.import_module("kinsight.sources.person_records")
-    except ImportError:
-        return None
-    return module.read_person_records(replace(source, path=path))
+def _person_records(source: SourceConfig, path: Path) -> pa.Table:
+    from kinsight.sources.person_records import read_person_records
+
+    return read_person_records(replace(source, path=path))
 
 
 def _config_key(source: SourceConfig, schema_digest: str) -> str:
