@@ -96,9 +96,12 @@ ROWS = {
              home_post="BS1 4", pl_post="M1 1"),
         # P07: a series of short breaks is not "looked after" for these measures
         dict(person_id="P07", child="C7", decom=D(2024, 1, 1), rne="S", ls="V3", place="U1"),
-        # P08: left care on a special guardianship order
+        # P08: left care on a special guardianship order; last year's return still has the
+        # episode open, and must not make P08 looked after now
         dict(person_id="P08", child="C8", decom=D(2024, 6, 1), rne="S", ls="C2", place="U1",
-             dec=D(2025, 10, 1), rec="E45"),
+             dec=D(2025, 10, 1), rec="E45", collection_year=2026),
+        dict(person_id="P08", child="C8", decom=D(2024, 6, 1), rne="S", ls="C2", place="U1",
+             collection_year=2025),
         # P09: adopted
         dict(person_id="P09", child="C9", decom=D(2025, 4, 10), rne="S", ls="E1", place="A3",
              dec=D(2025, 12, 1), rec="E11"),

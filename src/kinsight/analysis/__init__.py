@@ -13,6 +13,12 @@ warehouse.
 """
 
 from kinsight.analysis.catalogue import catalogue, indicator
+from kinsight.analysis.comparators import comparators
+from kinsight.analysis.context import expected_given_deprivation, funnel
 from kinsight.analysis.engine import compute
+from kinsight.analysis.journeys import journeys, time_to_event
 
-__all__ = ["catalogue", "compute", "indicator"]
+__all__ = [
+    "catalogue", "comparators", "compute", "expected_given_deprivation", "funnel", "indicator",
+    "journeys", "time_to_event",
+]

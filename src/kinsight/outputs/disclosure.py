@@ -172,6 +172,10 @@ def suppress(values: Sequence[float], lines: Sequence[Line], threshold: int, *,
                 changed = True
         if changed:
             continue
+        if _is_star(lines):
+            # Lines that meet only in one shared total (a breakdown's levels adding up to the
+            # LA figure): two hidden cells on every line already leave each of them free.
+            return mask
         exposed = next(
             (c for c in np.flatnonzero(mask)
              if (lambda r: r[1] - r[0] < 0.5)(feasible_range(values, lines, mask, c))),
@@ -186,6 +190,15 @@ def suppress(values: Sequence[float], lines: Sequence[Line], threshold: int, *,
         if not candidates:
             return mask  # everything that can be hidden is hidden
         choose(candidates)
+
+
+def _is_star(lines: Sequence[Line]) -> bool:
+    """Whether no line meets other lines in more than one cell (breakdowns of one total)."""
+    seen: dict[int, int] = {}
+    for line in lines:
+        for cell in line.cells:
+            seen[cell] = seen.get(cell, 0) + 1
+    return all(sum(seen[c] > 1 for c in line.cells) <= 1 for line in lines)
 
 
 def round_count(value: float, base: int | None) -> int | str:
@@ -303,58 +316,58 @@ def _protect_group(group: pd.DataFrame, rules: Rules, unit: str, distinct_total:
     counted = unit != "per_10k"  # a rate's denominator is a population, not a count of children
     numerators = group["numerator"].to_numpy(dtype=float)
     denominators = group["denominator"].to_numpy(dtype=float)
+    values, gaps = group["value"].to_numpy(dtype=float), group["gap"].to_numpy(dtype=float)
+    breakdowns = group["breakdown"].to_numpy()
     n = len(group)
-    values = np.concatenate([numerators, denominators])  # cell i: numerator, n + i: denominator
+    cells = np.concatenate([numerators, denominators])  # cell i: numerator, n + i: denominator
     primary = np.zeros(2 * n, dtype=bool)
     if unit != "mean":  # a mean's numerator is a sum of scores, not a number of children
         primary[:n] = primary_mask(numerators, rules.threshold)
     if counted:
         primary[n:] = primary_mask(denominators, rules.threshold)
-    breakdowns = group["breakdown"].to_numpy()
-    total = int(np.flatnonzero(breakdowns == "Total")[0])
+    is_total = breakdowns == "Total"
+    total = int(np.flatnonzero(is_total)[0])
     lines = []
     if not distinct_total:
-        for name in dict.fromkeys(breakdowns):
-            if name == "Total":
-                continue
+        for name in dict.fromkeys(breakdowns[~is_total]):
             levels = tuple(int(i) for i in np.flatnonzero(breakdowns == name))
             lines.append(Line(total, levels))
             if counted:
                 lines.append(Line(n + total, tuple(n + i for i in levels)))
-    groups = [(i, n + i) for i in range(n)]
-    mask = suppress(values, lines, rules.threshold, groups=groups, primary=primary)
-    hidden_rows = mask[:n] | mask[n:]
-    out = group.copy().astype({"numerator": object, "denominator": object, "value": object,
-                               "gap": object})
-    hidden_breakdowns = set(breakdowns[hidden_rows])
-    for position, (index, row) in enumerate(group.iterrows()):
-        if hidden_rows[position]:
-            out.loc[index, ["numerator", "denominator", "value", "gap"]] = SUPPRESSED
-            continue
-        out.at[index, "numerator"] = (
-            round(float(row["numerator"]), 1) if unit == "mean"
-            else round_count(row["numerator"], rules.rounding_base)
-        )
-        out.at[index, "denominator"] = (
-            round_count(row["denominator"], rules.rounding_base) if counted
-            else (UNAVAILABLE if pd.isna(row["denominator"]) else int(round(row["denominator"])))
-        )
-        if pd.isna(row["value"]):
-            out.at[index, "value"] = NOT_APPLICABLE if row["denominator"] == 0 else UNAVAILABLE
-        elif (rules.reliability_threshold and counted
-              and row["denominator"] < rules.reliability_threshold):
-            out.at[index, "value"] = LOW_RELIABILITY
-        if row["breakdown"] == "Total" or pd.isna(row["gap"]):
-            out.at[index, "gap"] = NOT_APPLICABLE
-        elif row["breakdown"] in hidden_breakdowns or _rest_is_small(row, group.iloc[total], rules):
-            # With a level hidden, a gap and the total together would give it away.
-            out.at[index, "gap"] = SUPPRESSED
+    mask = suppress(cells, lines, rules.threshold, groups=[(i, n + i) for i in range(n)],
+                    primary=primary)
+    hidden = mask[:n] | mask[n:]
+
+    def counts(raw: np.ndarray) -> list:
+        return [round_count(v, rules.rounding_base) for v in raw]
+
+    numerator_out = [round(v, 1) for v in numerators] if unit == "mean" else counts(numerators)
+    denominator_out = counts(denominators) if counted else [
+        UNAVAILABLE if np.isnan(v) else int(round(v)) for v in denominators
+    ]
+    value_out: list = list(values)
+    for i in np.flatnonzero(np.isnan(values)):
+        value_out[i] = NOT_APPLICABLE if denominators[i] == 0 else UNAVAILABLE
+    if rules.reliability_threshold and counted:
+        for i in np.flatnonzero(denominators < rules.reliability_threshold):
+            value_out[i] = LOW_RELIABILITY
+    rest_small = (primary_mask(numerators[total] - numerators, rules.threshold)
+                  | primary_mask(denominators[total] - denominators, rules.threshold))
+    # With a level hidden, a gap and the total together would give it away.
+    gap_hidden = np.isin(breakdowns, breakdowns[hidden]) | rest_small
+    gap_out: list = [
+        NOT_APPLICABLE if is_total[i] or np.isnan(gaps[i])
+        else SUPPRESSED if gap_hidden[i] else gaps[i]
+        for i in range(n)
+    ]
+    columns = {"numerator": numerator_out, "denominator": denominator_out, "value": value_out,
+               "gap": gap_out}
+    out = group.copy()
+    for name, column in columns.items():
+        column = np.array(column, dtype=object)
+        column[hidden] = SUPPRESSED
+        out[name] = column
     return out
-
-
-def _rest_is_small(row: pd.Series, total: pd.Series, rules: Rules) -> bool:
-    rest = np.array([total["numerator"] - row["numerator"], total["denominator"] - row["denominator"]])
-    return bool(primary_mask(rest, rules.threshold).any())
 
 
 def protect_results(results: pd.DataFrame, output_class: str | Rules = "official_statistics",
@@ -374,3 +387,19 @@ def protect_results(results: pd.DataFrame, output_class: str | Rules = "official
     if not protected:
         return results.drop(columns=["children"], errors="ignore")
     return pd.concat(protected).loc[results.index].drop(columns=["children"])
+
+
+def protect_comparators(compared: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
+    """Comparators (from :func:`kinsight.analysis.comparators.comparators`) with the LA's own
+    value taken from the protected results; where that value is hidden, its quartile band,
+    rank and direction of travel are hidden too, since each would narrow it down. Published
+    comparator values are already public."""
+    headline = protected[protected["breakdown"] == "Total"].set_index(["indicator_id", "period"])
+    out = compared.copy().astype({"la_value": object, "quartile_band": object, "rank": object,
+                                  "direction": object})
+    for index, row in compared.iterrows():
+        own = headline.loc[(row["indicator_id"], row["period"]), "value"]
+        out.at[index, "la_value"] = own
+        if isinstance(own, str):
+            out.loc[index, ["quartile_band", "rank", "direction"]] = own
+    return out

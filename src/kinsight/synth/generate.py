@@ -104,9 +104,9 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
                    progress: Progress) -> tuple[int, int]:
     rng = np.random.default_rng(seed)
     progress("people and places")
-    people = population.build(rng, run, n)
+    people, spare_nhs = population.build(rng, run, n)
     progress("journeys")
-    people, history = journeys.simulate(rng, run, people)
+    people, history = journeys.simulate(rng, run, people, spare_nhs)
     records: list[pd.DataFrame] = []
 
     def truth(source: str, ids, persons) -> None:
@@ -182,11 +182,14 @@ def _children_truth(people: pd.DataFrame, history: History, run: Setting, gld_ch
     r = history.referrals
     person = np.arange(len(people))
 
+    def among(persons) -> np.ndarray:
+        return pd.Index(np.asarray(persons)).unique().get_indexer(person) >= 0
+
     def who(mask) -> np.ndarray:
-        return np.isin(person, r.loc[mask, "person"].unique())
+        return among(r.loc[mask, "person"])
 
     ep = history.episodes
-    in_care_now = np.isin(people["child_id"].to_numpy(), ep.loc[ep["DEC"] < 0, "child"].unique())
+    in_care_now = people["child_id"].isin(ep.loc[ep["DEC"] < 0, "child"]).to_numpy()
     factors = history.factors.merge(r[["referral_id", "person"]], on="referral_id")
     child_factors = factors[factors["factor"] != "21"].groupby("person")["factor"].apply(
         lambda f: " ".join(sorted(set(f))))
@@ -202,9 +205,9 @@ def _children_truth(people: pd.DataFrame, history: History, run: Setting, gld_ch
     frame["cin_this_year"] = who(~r["nfa"] & y.overlaps(r["referral_date"], r["closure_date"]))
     frame["cpp_at_31_march"] = who((r["cpp_start"] >= 0) & (r["cpp_start"] <= y.end) & (r["cpp_end"] < 0))
     frame["cla_at_31_march"] = in_care_now
-    frame["care_leaver"] = np.isin(person, history.care_leavers["person"])
-    frame["early_help"] = np.isin(person, history.early_help["person"])
-    frame["gld"] = np.where(np.isin(person, gld_children), "true", "")
+    frame["care_leaver"] = among(history.care_leavers["person"])
+    frame["early_help"] = among(history.early_help["person"])
+    frame["gld"] = np.where(among(gld_children), "true", "")
     frame["adoptive_nhs_number"] = people["adoptive_nhs_number"].to_numpy()
     frame["adoptive_surname"] = people["adoptive_surname"].to_numpy()
     return frame

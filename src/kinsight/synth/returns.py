@@ -20,6 +20,7 @@ from kinsight.synth.journeys import YEAR, History, pick
 from kinsight.synth.model import parameters
 
 _DATA = files("kinsight.synth") / "data"
+_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @cache
@@ -276,23 +277,33 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
     iso = {c: dates(y.as_known(r[c]), "%Y-%m-%d") for c in (
         "referral_date", "closure_date", "assessment_start", "assessment_auth", "s47_start",
         "icpc_date", "cpp_start", "cpp_end", "cin_plan_start", "cin_plan_end")}
-    r = r.assign(**{f"{k}_text": v for k, v in iso.items()})
-    for person, episodes in r.groupby("person", sort=True):
+    iso["icpc_target"] = dates(np.where(r["s47_start"] >= 0, r["s47_start"] + 21, -1), "%Y-%m-%d")
+    r = r.assign(**{f"{k}_text": v for k, v in iso.items()}).sort_values(["person", "referral_date"], kind="stable")
+    la_child_id = people["la_child_id"].to_numpy()
+    upns = people["upn"].to_numpy()
+    unknown_upn = np.where(people["nc_year"].to_numpy() < 0, "UN1", "UN2")
+    birth = dates(_dob(people, np.arange(len(people))), "%Y-%m-%d")
+    sex = y.sex(people["sex"].to_numpy())
+    ethnicity = people["ethnicity"].to_numpy()
+    disability = people["disability"].to_numpy()
+    records = list(r.itertuples(index=False))
+    starts = np.flatnonzero(np.r_[True, r["person"].to_numpy()[1:] != r["person"].to_numpy()[:-1]])
+    for first, stop in zip(starts, np.r_[starts[1:], len(records)]):
+        person, episodes = records[first].person, records[first:stop]
         child = etree.SubElement(children, "Child")
         ident = etree.SubElement(child, "ChildIdentifiers")
-        _text(ident, "LAchildID", people["la_child_id"].iat[person])
-        upn = people["upn"].iat[person]
-        if upn:
-            _text(ident, "UPN", upn)
+        _text(ident, "LAchildID", la_child_id[person])
+        if upns[person]:
+            _text(ident, "UPN", upns[person])
         else:
-            _text(ident, "UPNunknown", "UN1" if people["nc_year"].iat[person] < 0 else "UN2")
-        _text(ident, "PersonBirthDate", str(people["dob"].iat[person].date()))
-        _text(ident, "Sex", str(y.sex(np.array([people["sex"].iat[person]]))[0]))
+            _text(ident, "UPNunknown", unknown_upn[person])
+        _text(ident, "PersonBirthDate", birth[person])
+        _text(ident, "Sex", str(sex[person]))
         chars = etree.SubElement(child, "ChildCharacteristics")
-        _text(chars, "Ethnicity", people["ethnicity"].iat[person])
+        _text(chars, "Ethnicity", ethnicity[person])
         disabled = etree.SubElement(chars, "Disabilities")
-        _text(disabled, "Disability", people["disability"].iat[person])
-        for e in episodes.itertuples():
+        _text(disabled, "Disability", disability[person])
+        for e in episodes:
             cin = etree.SubElement(child, "CINdetails")
             _text(cin, "CINreferralDate", e.referral_date_text)
             _text(cin, "ReferralSource", e.referral_source)
@@ -319,7 +330,7 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
             if e.s47_start_text:
                 s47 = etree.SubElement(cin, "Section47")
                 _text(s47, "S47ActualStartDate", e.s47_start_text)
-                _text(s47, "InitialCPCtarget", dates([e.s47_start + 21], "%Y-%m-%d")[0])
+                _text(s47, "InitialCPCtarget", e.icpc_target_text)
                 if e.icpc_date_text:
                     _text(s47, "DateOfInitialCPC", e.icpc_date_text)
                 _text(s47, "ICPCnotRequired", "0" if e.icpc_date >= 0 else "1")
@@ -336,8 +347,8 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
                            if d <= y.end and (e.cpp_end < 0 or d < e.cpp_end)]
                 if reviews:
                     rev = etree.SubElement(cpp, "Reviews")
-                    for d in dates(reviews, "%Y-%m-%d"):
-                        _text(rev, "CPPreviewDate", d)
+                    for d in reviews:
+                        _text(rev, "CPPreviewDate", str(_EPOCH + np.timedelta64(d, "D")))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
