@@ -41,6 +41,13 @@ def _residents(people: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(people["kind"].to_numpy() != "care_leaver")
 
 
+def _aged(people: pd.DataFrame, run: Setting, low: int, high: int) -> np.ndarray:
+    """Children (residents and newcomers) aged ``low`` to under ``high`` on the reference date."""
+    residents = _residents(people)
+    age = (day(run.reference_date) - _dob_days(people)[residents]) / YEAR
+    return residents[(age >= low) & (age < high)]
+
+
 def social_care_persons(rng, people: pd.DataFrame, history: History, run: Setting) -> Extract:
     """The case management system's person register: everyone social care has met."""
     involved = np.unique(np.concatenate([
@@ -194,10 +201,7 @@ def eyfs_profile(rng, people: pd.DataFrame, run: Setting) -> tuple[Extract, np.n
 def youth_services(rng, people: pd.DataFrame, run: Setting) -> Extract:
     """Youth service enrolments this year: names and dates of birth, rarely anything else."""
     ref, start = day(run.reference_date), day(run.year_start)
-    dob = _dob_days(people)
-    residents = _residents(people)
-    age = (ref - dob[residents]) / YEAR
-    eligible = residents[(age >= 11) & (age < 18)]
+    eligible = _aged(people, run, 11, 18)
     joined = eligible[rng.random(len(eligible)) < parameters()["youth_services_pct"] / 100]
     persons = np.repeat(joined, 1 + rng.poisson(0.4, len(joined)))
     n = len(persons)
@@ -250,10 +254,7 @@ def homelessness(rng, people: pd.DataFrame, run: Setting) -> Extract:
 def youth_justice(rng, people: pd.DataFrame, run: Setting) -> Extract:
     """Youth justice service outcomes for 10–17-year-olds (sent as a workbook)."""
     ref, start = day(run.reference_date), day(run.year_start)
-    dob = _dob_days(people)
-    residents = _residents(people)
-    age = (ref - dob[residents]) / YEAR
-    eligible = residents[(age >= 10) & (age < 18)]
+    eligible = _aged(people, run, 10, 18)
     r = people["risk"].to_numpy()[eligible]
     rate = parameters()["youth_justice_per_10k"] / 10_000 * 18 / 8 * r * np.where(
         people["sex"].to_numpy()[eligible] == "M", 1.6, 0.4)
