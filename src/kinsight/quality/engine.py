@@ -34,7 +34,7 @@ import yaml
 from kinsight.core.errors import KinsightError
 from kinsight.quality.catalogue import RULES_FOLDER, Rule, load_rules
 from kinsight.quality.patterns import compile_pattern, fields_in, literal, quote
-from kinsight.quality.result import FINDINGS_SCHEMA, InputFile, ValidationResult
+from kinsight.quality.result import InputFile, ValidationResult, compact_findings
 
 CODES_FOLDER = Path(__file__).parent / "codes"
 PREVIOUS = "_previous"
@@ -166,31 +166,44 @@ class Engine:
         views = RULES_FOLDER / self.return_type / "views.sql"
         if views.is_file():
             self.con.execute(views.read_text(encoding="utf-8"))
-        found: list[pa.Table] = []
+        # Findings stay inside DuckDB until the end: a return full of errors yields millions
+        # of them, and the message of each is added once, by a join, not once per row.
+        self.con.execute(
+            'CREATE TABLE _findings (rule_code VARCHAR, "table" VARCHAR, row_number INTEGER, '
+            "child_id VARCHAR, field VARCHAR)"
+        )
         skipped: dict[str, str] = {}
         for rule in self.rules:
             absent = [t for t in rule.tables if t not in self.supplied]
             if absent:
                 skipped[rule.code] = f"needs {', '.join(absent)}"
                 continue
-            found.append(self._run_rule(rule))
-        findings = pa.concat_tables(found) if found else FINDINGS_SCHEMA.empty_table()
-        self.con.register("_findings", findings)
+            self._run_rule(rule)
+        catalogue = pa.table(
+            {
+                "rule_code": [r.code for r in self.rules],
+                "severity": [r.severity for r in self.rules],
+                "message": [r.message for r in self.rules],
+            }
+        )
+        self.con.register("_catalogue", catalogue)
         findings = self.con.execute(
-            "SELECT * FROM _findings ORDER BY \"table\", row_number, rule_code, field"
+            'SELECT f.rule_code, c.severity, f."table", f.row_number, f.child_id, f.field, c.message '
+            'FROM _findings f JOIN _catalogue c USING (rule_code) ORDER BY f."table", f.row_number, f.rule_code, f.field'
         ).to_arrow_table()
-        self.con.unregister("_findings")
+        self.con.unregister("_catalogue")
+        self.con.execute("DROP TABLE _findings")
         return ValidationResult(
             return_type=self.return_type,
             year=self.year,
             la=self.la,
             rules=self.rules,
-            findings=findings.cast(FINDINGS_SCHEMA),
+            findings=compact_findings(findings),
             inputs=self.inputs,
             skipped=skipped,
         )
 
-    def _run_rule(self, rule: Rule) -> pa.Table:
+    def _run_rule(self, rule: Rule) -> None:
         if rule.python is not None:
             module, _, function = rule.python.partition(":")
             query = getattr(importlib.import_module(module), function)(self.con)
@@ -202,19 +215,17 @@ class Engine:
             returned = [d[0] for d in self.con.execute(f"DESCRIBE {sql}").fetchall()]
             if "field" not in returned:
                 sql = f"SELECT q.*, unnest({self._flag_by_table(rule)}) AS field FROM ({sql}) AS q"
-            table = self.con.execute(
-                f"SELECT DISTINCT {literal(rule.code)} AS rule_code, {literal(rule.severity)} AS severity, "
-                f"q.table_name AS \"table\", CAST(q.row_number AS INTEGER) AS row_number, "
-                f"CAST(q.child_id AS VARCHAR) AS child_id, CAST(q.field AS VARCHAR) AS field, "
-                f"{literal(rule.message)} AS message FROM ({sql}) AS q"
-            ).to_arrow_table()
+            self.con.execute(
+                f"INSERT INTO _findings SELECT DISTINCT {literal(rule.code)}, q.table_name, "
+                f"CAST(q.row_number AS INTEGER), CAST(q.child_id AS VARCHAR), CAST(q.field AS VARCHAR) "
+                f"FROM ({sql}) AS q"
+            )
         except duckdb.Error as exc:
             # A rule that cannot run is a defect in the catalogue, not in the user's data.
             raise KinsightError(f"{self.return_type} rule {rule.code} could not run: {exc}") from exc
         finally:
             if rule.python is not None:
                 self.con.unregister("_python_rule")
-        return table
 
     def _flag_by_table(self, rule: Rule) -> str:
         """``CASE table_name …`` giving the rule's fields that belong to each table."""

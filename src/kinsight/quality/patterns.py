@@ -24,6 +24,7 @@ Patterns (every one takes ``table``):
 ``not_after_collection_end`` ``field``: a valid date after the end of the collection year.
 ``unique``         ``fields``: rows sharing the same values of all of them (all filled).
 ``in_header``      rows whose CHILD is not in Header.
+``matches_header`` ``field``: rows whose value differs from the child's Header row (both filled).
 ``row_check``      ``fail_when``: an SQL condition on the row; flags ``fields`` of the rule.
 
 SSDA903 episode shapes (``table`` is ``Episodes``):
@@ -186,6 +187,17 @@ def _in_header(p, c) -> str:
     return _select(c, p["table"], "t.CHILD NOT IN (SELECT CHILD FROM Header WHERE CHILD IS NOT NULL)", c.flagged)
 
 
+def _matches_header(p, c) -> str:
+    column = quote(p["field"])
+    return _select(
+        c,
+        p["table"],
+        f"t.{column} IS NOT NULL AND EXISTS (SELECT 1 FROM Header h WHERE h.CHILD = t.CHILD "
+        f"AND h.{column} IS NOT NULL AND h.{column} <> t.{column})",
+        c.flagged,
+    )
+
+
 def _row_check(p, c) -> str:
     return _select(c, p["table"], f"({p['fail_when']})", c.flagged)
 
@@ -264,6 +276,7 @@ _COMPILERS = {
     "not_after_collection_end": _not_after_collection_end,
     "unique": _unique,
     "in_header": _in_header,
+    "matches_header": _matches_header,
     "row_check": _row_check,
     "placement_min_age": _placement_min_age,
     "placement_max_days": _placement_max_days,

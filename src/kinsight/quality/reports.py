@@ -6,9 +6,11 @@
 ``error_summary.csv``  per rule that found something: code, message, severity, rows, children, fields
 ``child_summary.csv``  per child: errors, queries, rule codes
 ``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
-``report.xlsx``        the same as sheets (plus the headline and the inputs)
+``report.xlsx``        the same as sheets (plus the headline and the inputs); the first
+                       100,000 findings
 ``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
-``report.json``        all of it, machine-readable, for the web service to render and filter
+``report.json``        all of it, machine-readable, for the web service to render and filter;
+                       the first 100,000 findings (``findings_total`` says how many there are)
 
 The files are written to a temporary folder beside ``out_dir`` and renamed into
 place at the end, so a failure leaves nothing half-written.
@@ -30,10 +32,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 
-#: Rows shown per rule in the HTML report; the CSV and xlsx hold them all.
+#: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
-#: Excel's sheet limit less the header row.
-XLSX_MAX_ROWS = 1_048_575
+#: Findings in report.xlsx and report.json. A return with systemic errors can have millions;
+#: more than this is unusable in Excel (whose limit is 1,048,576 rows) or in a browser, so
+#: both say how many there are and point to errors.csv, which always holds every one.
+FINDINGS_SHOWN = 100_000
 
 _SUMMARY_SQL = """
 SELECT rule_code AS code, any_value(message) AS message, any_value(severity) AS severity,
@@ -135,17 +139,11 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
     ):
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
-        written = 0
-        for batch in table.to_batches(max_chunksize=50_000):
-            columns = [column.to_pylist() for column in batch.columns]
-            for values in zip(*columns):
-                if written == XLSX_MAX_ROWS:
-                    break
-                written += 1
-                sheet.write_row(written, 0, values)
-        if table.num_rows > XLSX_MAX_ROWS:
-            # Excel cannot hold more; errors.csv has every row.
-            sheet.write(0, table.num_columns, f"First {XLSX_MAX_ROWS:,} of {table.num_rows:,} rows; see errors.csv")
+        shown = table.slice(0, FINDINGS_SHOWN)
+        for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
+            sheet.write_row(row, 0, values)
+        if table.num_rows > FINDINGS_SHOWN:
+            sheet.write(0, table.num_columns, f"First {FINDINGS_SHOWN:,} of {table.num_rows:,} rows; see errors.csv")
     workbook.close()
 
 
@@ -179,9 +177,14 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
 def _write_json(path: Path, con, headline, inputs, summary, children, rules) -> None:
     """``report.json``; the findings array is written by DuckDB, so millions of rows stay fast."""
     findings_file = path.with_name(".findings.json")
-    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)")
+    con.execute(
+        f"COPY (SELECT * FROM findings LIMIT {FINDINGS_SHOWN}) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)"
+    )
+    total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
     document = {
         "headline": headline,
+        "findings_total": total,
+        "findings_truncated": total > FINDINGS_SHOWN,
         "inputs": inputs,
         "error_summary": summary.to_pylist(),
         "child_summary": children.to_pylist(),

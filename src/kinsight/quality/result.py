@@ -15,17 +15,31 @@ import pyarrow.compute as pc
 
 from kinsight.quality.catalogue import Rule
 
+#: Columns that repeat a few values millions of times are dictionary-encoded, which keeps a
+#: result with millions of findings small; they read as plain strings.
+_REPEATED = pa.dictionary(pa.int32(), pa.string())
 FINDINGS_SCHEMA = pa.schema(
     [
-        ("rule_code", pa.string()),
-        ("severity", pa.string()),
-        ("table", pa.string()),
+        ("rule_code", _REPEATED),
+        ("severity", _REPEATED),
+        ("table", _REPEATED),
         ("row_number", pa.int32()),
         ("child_id", pa.string()),
-        ("field", pa.string()),
-        ("message", pa.string()),
+        ("field", _REPEATED),
+        ("message", _REPEATED),
     ]
 )
+
+
+def compact_findings(findings: pa.Table) -> pa.Table:
+    """Findings in :data:`FINDINGS_SCHEMA`, the repeated text columns dictionary-encoded."""
+    columns = []
+    for column in FINDINGS_SCHEMA:
+        values = findings.column(column.name)
+        if pa.types.is_dictionary(column.type) and not pa.types.is_dictionary(values.type):
+            values = pc.dictionary_encode(values.cast(pa.string()))
+        columns.append(values.cast(column.type))
+    return pa.Table.from_arrays(columns, schema=FINDINGS_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -56,14 +70,23 @@ class ValidationResult:
         return sum(i.rows for i in self.inputs if not i.previous)
 
     def count(self, severity: str) -> int:
-        """Failing rows (not fields) of the given severity."""
-        chosen = self.findings.filter(pc.equal(self.findings["severity"], severity))
-        return len(set(zip(chosen["rule_code"].to_pylist(), chosen["table"].to_pylist(),
-                           chosen["row_number"].to_pylist())))
+        """Failing rows (not fields) of the given severity: one per rule, table and row."""
+        chosen = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), severity))
+        keys = pa.table({name: chosen[name].cast(pa.string()) for name in ("rule_code", "table")}
+                        | {"row_number": chosen["row_number"]})
+        return keys.group_by(["rule_code", "table", "row_number"]).aggregate([]).num_rows
+
+    def rows_by_rule(self) -> pa.Table:
+        """Failing rows per rule: ``rule_code, severity, rows``, most first."""
+        keys = pa.table({name: self.findings[name].cast(pa.string()) for name in ("rule_code", "severity", "table")}
+                        | {"row_number": self.findings["row_number"]})
+        distinct = keys.group_by(["rule_code", "severity", "table", "row_number"]).aggregate([])
+        counted = distinct.group_by(["rule_code", "severity"]).aggregate([("row_number", "count")])
+        return counted.rename_columns(["rule_code", "severity", "rows"]).sort_by([("rows", "descending")])
 
     def headline(self) -> dict:
         """The figures a run summary shows: rows read, errors, queries, children with errors."""
-        errors = self.findings.filter(pc.equal(self.findings["severity"], "error"))
+        errors = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), "error"))
         return {
             "return": self.return_type,
             "year": self.year,

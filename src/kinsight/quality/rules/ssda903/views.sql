@@ -46,9 +46,10 @@ FROM (
           FROM Episodes WHERE dt(DECOM) IS NOT NULL))
 GROUP BY CHILD, period;
 
--- A previous permanence order date, where DfE allows ZZ for an unknown day or month:
--- read as the latest date it could be, so that it never causes a false error.
-CREATE MACRO permanence_date(x) AS CASE
+-- A date where DfE allows ZZ for an unknown day or month (previous permanence orders,
+-- social worker episodes): read as the latest date it could be, so that it never
+-- causes a false error.
+CREATE MACRO partial_date(x) AS CASE
     WHEN x LIKE 'ZZ/ZZ/____' THEN dt('31/12/' || x[7:10])
     WHEN x LIKE 'ZZ/__/____' THEN last_day(dt('01/' || x[4:10]))
     ELSE dt(x) END;
