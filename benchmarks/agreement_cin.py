@@ -9,8 +9,10 @@ so the comparison does not depend on how each tool numbers its rows; LA-level ru
 
     .venv/bin/python benchmarks/agreement_cin.py [FILE.xml ...] [--year 2026]
 
-Without files it uses the reference's own fake data (tests/fixtures/) and a fresh
-synthetic LA (``kinsight synth``) with its injected faults. Every difference is
+Without files it uses the reference's own fake data (tests/fixtures/), a fresh
+synthetic LA (``kinsight synth``) with its injected faults, and the same census with
+3% of its values disturbed (removed, dates moved, codes swapped), which exercises
+every rule. Every difference is
 explained in docs/quality-cin.md.
 """
 
@@ -19,12 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
+
+from lxml import etree
 
 from kinsight.quality.cin import validate_cin
 
@@ -34,6 +41,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "cin-census-reference-fake"
 REFERENCE_VENV = Path(os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")) / "cin"
 REFERENCE_PACKAGES = ["csc-validator-be-cin==0.1.13", "numpy<2"]
 LA = "LA"
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Runs inside the reference's environment: validate one file, print JSON findings.
 _REFERENCE_RUN = r"""
@@ -97,11 +105,13 @@ def compare(path: Path, year: int) -> dict[str, tuple[set, set]]:
     ours_rules, ours = kinsight_findings(path, year)
     theirs = {(code, child) for code, child in reference["found"]} | {(code, LA) for code in reference["la"]}
     by_rule: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for code, child in ours - theirs:
-        by_rule[code][0].add(child)
-    for code, child in theirs - ours:
-        by_rule[code][1].add(child)
     both = set(reference["rules"]) & ours_rules
+    for code, child in ours - theirs:
+        if code in both:
+            by_rule[code][0].add(child)
+    for code, child in theirs - ours:
+        if code in both:
+            by_rule[code][1].add(child)
     print(f"\n== {path.name} (collection year {year}): {len(both)} rules in both; "
           f"only Kinsight: {sorted(ours_rules - set(reference['rules']))}; "
           f"only the reference: {sorted(set(reference['rules']) - ours_rules)}")
@@ -129,14 +139,47 @@ def synthetic_census(folder: Path) -> Path:
     return folder / "returns" / "cin" / "cin_census_2026.xml"
 
 
+def fuzzed_census(source: Path, target: Path, *, rate: float = 0.03, seed: int = 0) -> Path:
+    """``source`` with a share of its values disturbed, to exercise every rule.
+
+    Each value is, with probability ``rate``, removed, or (dates) moved by up to a year,
+    or (codes) swapped for another value of the same element seen in the file or for
+    one that no code list has. Element order is kept, so the file stays schema-shaped.
+    """
+    rng = random.Random(seed)
+    tree = etree.parse(str(source))
+    leaves = [e for e in tree.getroot().find("Children").iter() if len(e) == 0 and e.text]
+    seen: dict[str, list[str]] = defaultdict(list)
+    for leaf in leaves:
+        seen[leaf.tag].append(leaf.text)
+    for leaf in leaves:
+        if leaf.tag == "LAchildID" or rng.random() >= rate:
+            continue
+        roll = rng.random()
+        if roll < 0.25:
+            leaf.getparent().remove(leaf)
+        elif DATE.fullmatch(leaf.text):
+            moved = date.fromisoformat(leaf.text) + timedelta(days=rng.randint(-370, 370))
+            leaf.text = moved.isoformat()
+        elif roll < 0.8:
+            leaf.text = rng.choice(seen[leaf.tag])
+        else:
+            leaf.text = "ZZ"
+    tree.write(str(target), encoding="UTF-8", xml_declaration=True)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--year", type=int, default=2026)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        files = args.files or [FIXTURES / "fake_CIN_data.xml", FIXTURES / "CIN_Census_2024.xml",
-                               synthetic_census(Path(scratch) / "synth")]
+        files = args.files
+        if not files:
+            synthetic = synthetic_census(Path(scratch) / "synth")
+            files = [FIXTURES / "fake_CIN_data.xml", FIXTURES / "CIN_Census_2024.xml", synthetic,
+                     fuzzed_census(synthetic, Path(scratch) / "cin_census_2026_fuzzed.xml")]
         for path in files:
             compare(path, args.year)
 

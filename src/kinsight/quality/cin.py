@@ -10,6 +10,8 @@ DuckDB query. Besides the engine's helpers, CIN rules use:
     missing, the collection year's 31 March.
 ``yes(x)``, ``no(x)``
     a DfE boolean (``true``/``1``, ``false``/``0``, any case); null when neither.
+``la_dfe_code()``
+    the DfE 3-digit number of the LA being validated (the Header's ``LEA``).
 ``coded(x, list)``
     ``x`` is in a code list of ``codes/cin.yaml``.
 ``working_days_before(day, n)``
@@ -28,7 +30,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from kinsight.core import reference
 from kinsight.quality.engine import CODES_FOLDER, Engine
+from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import cin_census
 
@@ -64,6 +68,8 @@ def validate_cin(
     engine = cin_engine(year, la, only=only)
     engine.load(census.tables, {name: census.file for name in census.tables}, typed=True)
     engine.load({INVALID_DATES: _invalid_dates(census)}, {INVALID_DATES: census.file}, typed=True)
+    # The invalid dates are findings about the census, not a table of it: not an input.
+    engine.inputs = [i for i in engine.inputs if i.table != INVALID_DATES]
     for earlier_path in previous:
         earlier = cin_census.read_cin_census(earlier_path, year)
         engine.load(earlier.tables, {n: earlier.file for n in earlier.tables}, previous=True, typed=True)
@@ -107,6 +113,7 @@ def define_helpers(engine: Engine) -> None:
     con.execute("CREATE MACRO yes(x) AS CASE WHEN lower(trim(x)) IN ('true', '1') THEN true "
                 "WHEN lower(trim(x)) IN ('false', '0') THEN false END")
     con.execute("CREATE MACRO no(x) AS NOT yes(x)")
+    con.execute(f"CREATE MACRO la_dfe_code() AS {literal(reference.la(engine.la).dfe_code)}")
     con.execute("CREATE MACRO coded(x, list_name) AS "
                 "x IN (SELECT code FROM codes WHERE list = list_name)")
     con.register("_working_days", working_days())

@@ -148,3 +148,13 @@ def test_the_cli_refuses_unusable_input_in_one_line_and_writes_nothing(tmp_path)
     assert "not well-formed XML" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not out.exists()
+
+
+def test_a_namespaced_file_reads_like_a_plain_one(tmp_path):
+    xml = census_xml([FULL_CHILD]).replace("<Message>", '<Message xmlns="http://www.dfes.gov.uk/CIN">')
+    path = tmp_path / "census.xml"
+    path.write_text(xml, encoding="utf-8")
+    plain = read_cin_census(write_census(tmp_path, [FULL_CHILD], name="plain.xml"), 2026)
+    namespaced = read_cin_census(path, 2026)
+    for name, table in plain.tables.items():
+        assert namespaced.tables[name].equals(table), name
