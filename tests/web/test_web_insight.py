@@ -69,3 +69,9 @@ def test_a_bad_period_falls_back_to_the_default(analyst):
 @pytest.mark.parametrize("role", ["social_worker", "family", "dpo", "admin"])
 def test_roles_without_insight_are_refused(signed_in, deployment, role):
     assert signed_in(role).get("/insight/").status_code == 403
+
+
+def test_journeys_are_a_sankey_with_a_table_and_small_flows_dropped(analyst):
+    page = analyst.get("/insight/journeys/").content.decode()
+    assert "chart-journeys" in page and '"type": "sankey"' in page
+    assert "Every flow in the diagram" in page and "Flows of fewer than 10 children are not shown" in page

@@ -36,19 +36,3 @@ def breakdown(frame, unit: str) -> dict:
     return {"data": [{"type": "bar", "x": [str(v) for v in frame["level"]], "y": [number(v) for v in frame["value"]],
                       "marker": {"color": PALETTE[1]}, "name": unit}],
             "layout": {**_LAYOUT, "showlegend": False, "yaxis": {"title": {"text": unit}}}}
-
-
-def funnel(data: dict) -> dict:
-    grid = data["grid"]
-    traces = [{"type": "scatter", "mode": "markers", "name": "Wards", "marker": {"color": PALETTE[0], "size": 10},
-               "x": [p[1] for p in data["points"]], "y": [p[2] for p in data["points"]],
-               "text": [p[0] for p in data["points"]]},
-              {"type": "scatter", "mode": "lines", "name": "LA average", "x": grid, "y": [data["centre"]] * len(grid),
-               "line": {"color": "#3D3D3D"}}]
-    for z, (name, dash) in zip(sorted(data["limits"]), (("95% limits", "dash"), ("99.8% limits", "dot"))):
-        for side in (0, 1):
-            traces.append({"type": "scatter", "mode": "lines", "name": name, "showlegend": side == 0,
-                           "x": grid, "y": [limit[side] for limit in data["limits"][z]],
-                           "line": {"color": PALETTE[2], "dash": dash}})
-    return {"data": traces, "layout": {**_LAYOUT, "xaxis": {"title": {"text": "Children in the ward (denominator)"}},
-                                       "yaxis": {"title": {"text": "%"}}}}

@@ -16,9 +16,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from kinsight.analysis import comparators, reference
+from kinsight.analysis import comparators, compute, funnel, journeys, reference
 from kinsight.analysis.catalogue import OUTCOMES, Indicator, library
-from kinsight.analysis.engine import TOTAL, compute, snapshot_la
+from kinsight.analysis.comparators import COMPARATOR_COLUMNS, published_series
+from kinsight.analysis.engine import TOTAL, snapshot_la
 from kinsight.core.errors import KinsightError
 from kinsight.outputs.disclosure import protect_results
 from kinsight.store import Warehouse
@@ -35,6 +36,8 @@ class Results:
     snapshot_id: str
     period: str
     la: reference.LocalAuthority | None
+    #: Raw results: only for analysis functions that protect what they return (never shown).
+    raw: pd.DataFrame
     #: Protected results: every cell a number or a DfE symbol.
     protected: pd.DataFrame
     #: Comparators, with ``la_value`` replaced by the protected LA figure.
@@ -63,10 +66,10 @@ def _results(path: str, snapshot_id: str, period: str) -> Results:
     la = snapshot_la(con)
     raw = compute(con, period=period, la=la)
     protected = protect_results(raw)
-    comparison = comparators.comparators(raw, la) if la else pd.DataFrame(columns=comparators.COMPARATOR_COLUMNS)
+    comparison = comparators(raw, la) if la else pd.DataFrame(columns=COMPARATOR_COLUMNS)
     totals = protected[protected["breakdown"] == TOTAL].set_index(["indicator_id", "period"])["value"]
     comparison["la_value"] = [totals.get((r.indicator_id, r.period)) for r in comparison.itertuples()]
-    return Results(snapshot_id, period, la, protected, comparison)
+    return Results(snapshot_id, period, la, raw, protected, comparison)
 
 
 def shown(value) -> str:
@@ -119,29 +122,31 @@ def trend(found: Results, indicator_id: str) -> pd.DataFrame:
     """Published values by year for the LA, its region and England (already disclosure-controlled)."""
     if found.la is None:
         return pd.DataFrame(columns=["time_period", "value", "geography"])
-    return comparators.published_series(indicator_id, found.la).sort_values(["geography", "time_period"])
+    return published_series(indicator_id, found.la).sort_values(["geography", "time_period"])
 
 
-def funnel(found: Results, indicator_id: str, breakdown: str = "ward") -> dict | None:
-    """Funnel plot data for a percentage by ward: each ward's value against its denominator, with
-    95% and 99.8% binomial control limits around the LA figure. None when it does not apply."""
-    item = indicator(indicator_id)
-    if item.unit != "percent":
+def ward_funnel(found: Results, indicator_id: str) -> dict | None:
+    """The analysis package's funnel plot of wards (disclosure-controlled there), or None when
+    the measure is not a percentage or rate, or too few wards have data."""
+    try:
+        return funnel(found.raw, indicator_id, period=found.period)
+    except KinsightError:
         return None
-    rows = found.protected[(found.protected["indicator_id"] == indicator_id)]
-    total = rows[rows["breakdown"] == TOTAL]
-    wards = rows[rows["breakdown"] == breakdown]
-    centre = number(total["value"].iloc[0]) if len(total) else None
-    points = [(r.level, number(r.denominator), number(r.value)) for r in wards.itertuples()]
-    points = [p for p in points if p[1] and p[2] is not None]
-    if centre is None or not points:
-        return None
-    p = centre / 100
-    sizes = sorted({int(n) for _, n, _ in points} | {1, int(max(n for _, n, _ in points) * 1.2) + 1})
-    grid = [n for n in range(1, sizes[-1] + 1, max(1, sizes[-1] // 60))]
-    limits = {z: [(100 * max(0.0, p - z * math.sqrt(p * (1 - p) / n)), 100 * min(1.0, p + z * math.sqrt(p * (1 - p) / n)))
-                  for n in grid] for z in (1.96, 3.09)}
-    return {"centre": centre, "points": points, "grid": grid, "limits": limits}
+
+
+def care_journeys(period: str | None = None) -> dict:
+    """Children's journeys through services as Sankey data; small flows already dropped."""
+    config = deployment.config()
+    if config is None:
+        raise KinsightError("no deployment is configured")
+    snapshot = Warehouse.of(config).snapshot()
+    with _lock:
+        return _journeys(str(snapshot.path), period or default_period())
+
+
+@lru_cache(maxsize=8)
+def _journeys(path: str, period: str) -> dict:
+    return journeys(deployment.snapshot(), period)
 
 
 def export(found: Results, indicator_id: str, kind: str) -> tuple[bytes, str]:

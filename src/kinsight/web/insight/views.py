@@ -43,7 +43,7 @@ def indicator(request: HttpRequest, indicator_id: str) -> HttpResponse:
     unit = item.unit_label or item.unit
     la_name = found.la.la_name if found.la else "This LA"
     trend = service.trend(found, indicator_id)
-    funnel = service.funnel(found, indicator_id)
+    funnel = service.ward_funnel(found, indicator_id)
     breakdowns = [
         {"key": name, "label": service.BREAKDOWN_LABELS.get(name, name),
          "rows": [{"level": r.level, "numerator": service.shown(r.numerator), "denominator": service.shown(r.denominator),
@@ -58,7 +58,10 @@ def indicator(request: HttpRequest, indicator_id: str) -> HttpResponse:
                        for r in trend.itertuples()],
         "trend_chart": charts.trend(trend, unit) if len(trend) else None,
         "breakdowns": breakdowns,
-        "funnel": funnel, "funnel_chart": charts.funnel(funnel) if funnel else None,
+        "funnel_chart": funnel["figure"] if funnel else None,
+        "funnel_rows": [{"ward": r["ward_name"] or r["ward_code"], "denominator": service.shown(r["denominator"]),
+                         "observed": service.shown(r["observed"]), "outside": bool(r.get("outside_99.8%"))}
+                        for r in funnel["table"].to_dict("records")] if funnel else [],
     })
 
 
@@ -74,3 +77,17 @@ def download(request: HttpRequest, indicator_id: str, kind: str) -> HttpResponse
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{indicator_id}.{kind}"'
     return response
+
+
+@section_required("insight")
+def care_journeys(request: HttpRequest) -> HttpResponse:
+    try:
+        found = service.care_journeys(_period(request))
+    except KinsightError as error:
+        return render(request, "insight/unavailable.html", {"message": str(error)})
+    labels = {node["id"]: node["label"] for node in found["nodes"]}
+    return render(request, "insight/journeys.html", {
+        "figure": found["figure"], "suppressed": found["suppressed_links"],
+        "links": [{"from": labels[link["source"]], "to": labels[link["target"]], "children": link["children"]}
+                  for link in found["links"]],
+    })
