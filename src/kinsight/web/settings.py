@@ -72,7 +72,7 @@ TEMPLATES = [
 
 def _database(url: str | None) -> dict:
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": STATE_DIR / "control.sqlite3"}
+        return _sqlite(STATE_DIR / "control.sqlite3")
     parsed = urlparse(url)
     if parsed.scheme.startswith("postgres"):
         return {
@@ -84,8 +84,22 @@ def _database(url: str | None) -> dict:
             "PORT": str(parsed.port or 5432),
         }
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path}
+        return _sqlite(parsed.path)
     raise ValueError(f"KINSIGHT_DATABASE_URL: unsupported database {parsed.scheme!r}")
+
+
+def _sqlite(name) -> dict:
+    # WAL lets pages read while the audit log is appended to; IMMEDIATE takes the write lock at
+    # the start of a transaction, so concurrent writers queue instead of failing mid-way.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
 
 
 DATABASES = {"default": _database(os.environ.get("KINSIGHT_DATABASE_URL"))}
@@ -102,6 +116,11 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Sessions are read from memory and written through to the database, so a page view costs no
+# session query; the child-view tokens a session holds never leave the server.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kinsight"}}
 
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "pages:home"

@@ -9,6 +9,7 @@ reasons, so the practitioner knows what they are not seeing and why.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ class SourceView:
 
 
 def fact_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The snapshot's tables of facts about children (every table with a person_id)."""
     rows = con.execute(
         "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'person_id' "
         "ORDER BY table_name"
@@ -52,14 +54,16 @@ def exists(con: duckdb.DuckDBPyConnection, person_id: str) -> bool:
 
 
 def raw_records(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """source → table → rows (all columns), for one child."""
+    """source → table → rows (all columns), for one child, read in one query over every table."""
+    tables = fact_tables(con)
+    union = " UNION ALL ".join(
+        f"SELECT '{table}' AS t, CAST(to_json(x) AS VARCHAR) AS j FROM \"{table}\" x WHERE person_id = $1"
+        for table in tables
+    )
     found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for table in fact_tables(con):
-        cursor = con.execute(f'SELECT * FROM "{table}" WHERE person_id = ?', [person_id])
-        names = [d[0] for d in cursor.description]
-        for values in cursor.fetchall():
-            row = dict(zip(names, values))
-            found[row.get("source") or "unknown"][table].append(row)
+    for table, text in con.execute(union, [person_id]).fetchall():
+        row = json.loads(text)
+        found[row.get("source") or "unknown"][table].append(row)
     return found
 
 
