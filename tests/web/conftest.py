@@ -11,6 +11,20 @@ from mock_oidc_provider import MockOidcProvider
 PASSWORD = "correct horse battery staple"
 
 
+def routes(patterns, prefix: str = "", fill=None):
+    """Every routed path under ``patterns``; each path parameter replaced by ``fill(name)``."""
+    import re
+
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from routes(pattern.url_patterns, route, fill)
+        elif isinstance(pattern, URLPattern):
+            yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: fill(m[1]), route)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["fast_hasher.FastArgon2PasswordHasher"]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import re
+import json
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from conftest import routes
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from warehouse_fixture import CHILD, OTHER_CHILD
+
+from kinsight.governance import policy
+from kinsight.governance.models import AuditEntry, Challenge
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +21,7 @@ def api_routes() -> set[str]:
     resolver = next(
         p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and str(p.pattern) == "api/"
     )
-
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
-
-    return set(walk(resolver.url_patterns))
+    return set(routes(resolver.url_patterns, fill=lambda name: "{" + name + "}"))
 
 
 def test_the_schema_is_served_without_signing_in_and_is_openapi_3(client):
@@ -59,13 +56,6 @@ def test_the_api_needs_a_signed_in_user(client):
 
 # --- the operations ---------------------------------------------------------------------------
 
-import json  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-from warehouse_fixture import CHILD, OTHER_CHILD  # noqa: E402
-
-from kinsight.governance import policy  # noqa: E402
-from kinsight.governance.models import AuditEntry, Challenge  # noqa: E402
 
 
 def post_json(client, path, body):

@@ -36,24 +36,25 @@ def _next_url(request: HttpRequest) -> str:
 
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
-    errors: list[str] = []
+    # (field id, message) pairs for the error summary; the messages name no account.
+    errors: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         if lockout.is_locked(username):
-            errors.append(LOCKED_MESSAGE)
+            errors.append(("username", LOCKED_MESSAGE))
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
                 lockout.record_failure(username)
                 # Log the event, not the username typed: it may be someone's name.
                 log.info("local sign-in failed")
-                errors.append(LOCKED_MESSAGE if lockout.is_locked(username) else FAILED_MESSAGE)
+                errors.append(("username", LOCKED_MESSAGE if lockout.is_locked(username) else FAILED_MESSAGE))
             else:
                 lockout.clear(username)
                 login(request, user)
                 return redirect(_next_url(request))
     elif request.method == "POST":
-        errors.extend(error for field_errors in form.errors.values() for error in field_errors)
+        errors.extend((name, error) for name, field_errors in form.errors.items() for error in field_errors)
     sso = oidc.configured()
     return render(
         request,
@@ -100,7 +101,7 @@ def _sso_failed(request: HttpRequest, message: str) -> HttpResponse:
     return render(
         request,
         "accounts/sign_in.html",
-        {"form": SignInForm(), "errors": [message], "sso": oidc.configured(), "next": ""},
+        {"form": SignInForm(), "errors": [("username", message)], "sso": oidc.configured(), "next": ""},
         status=400,
     )
 

@@ -21,6 +21,7 @@ from kinsight.web.access import Actor
 
 #: Warehouse tables that are not facts about a child.
 _NOT_FACTS = frozenset({"loads", "snapshot_info", "source_records"})
+_fact_tables: dict[str, tuple[str, ...]] = {}
 #: Lineage columns: shown as "where this came from", not as facts.
 LINEAGE = ("source", "record_id", "file", "row_number", "load_id")
 
@@ -40,13 +41,20 @@ class SourceView:
     break_glass_available: bool = False
 
 
-def fact_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The snapshot's tables of facts about children (every table with a person_id)."""
-    rows = con.execute(
-        "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'person_id' "
-        "ORDER BY table_name"
-    ).fetchall()
-    return [name for (name,) in rows if name not in _NOT_FACTS]
+def fact_tables(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The snapshot's tables of facts about children (every table with a person_id).
+
+    A snapshot never changes, so the answer is kept per database file: asking DuckDB's
+    information schema costs more than reading one child's rows from a table.
+    """
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if path not in _fact_tables:
+        rows = con.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'person_id' "
+            "ORDER BY table_name"
+        ).fetchall()
+        _fact_tables[path] = tuple(name for (name,) in rows if name not in _NOT_FACTS)
+    return _fact_tables[path]
 
 
 def exists(con: duckdb.DuckDBPyConnection, person_id: str) -> bool:

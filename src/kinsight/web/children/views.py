@@ -97,12 +97,17 @@ def _opened(request: HttpRequest, token: str) -> dict | None:
     return request.session.get(_SESSION_KEY, {}).get(token)
 
 
+def _unknown_token(request: HttpRequest) -> HttpResponse:
+    """A token this session never opened (guessed, or from someone else): refused and audited."""
+    refuse(request, reason="unknown child view token")
+    return render(request, "pages/403.html", status=403)
+
+
 @section_required("children", on_refusal=refuse)
 def view(request: HttpRequest, token: str) -> HttpResponse:
     opened = _opened(request, token)
     if opened is None:
-        refuse(request, reason="unknown child view token")
-        return render(request, "pages/403.html", status=403)
+        return _unknown_token(request)
     who = actor(request)
     sources = records.child_view(deployment.snapshot(), who, opened["person_id"], opened["purpose"])
     allowed = [s for s in sources if s.allowed]
@@ -120,8 +125,7 @@ def view(request: HttpRequest, token: str) -> HttpResponse:
 def break_glass(request: HttpRequest, token: str) -> HttpResponse:
     opened = _opened(request, token)
     if opened is None:
-        refuse(request, reason="unknown child view token")
-        return render(request, "pages/403.html", status=403)
+        return _unknown_token(request)
     who = actor(request)
     try:
         policy.break_glass(user=who.user, role=who.role, organisation=who.organisation,

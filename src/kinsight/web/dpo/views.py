@@ -17,6 +17,7 @@ from kinsight.governance.holdings import Holdings
 from kinsight.governance.models import AuditEntry, SubjectAccessCase, SubjectAccessPause
 from kinsight.web import deployment
 from kinsight.web.access import actor, section_required
+from kinsight.web.downloads import attachment
 from kinsight.web.dpo.forms import AuditSearchForm, ReviewForm, TemplateForm, TransitionForm
 
 #: The most audit entries one search shows (newest first); narrow the search for more.
@@ -201,9 +202,7 @@ def case_pack(request: HttpRequest, reference: str) -> HttpResponse:
         return render(request, "pages/404.html", status=404)
     who = actor(request)
     pack = sar.subject_access(config, case.person_id, actor=who.user, role=who.role)
-    response = HttpResponse(sar.render_html(pack), content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{reference}.html"'
-    return response
+    return attachment(sar.render_html(pack), "text/html; charset=utf-8", f"{reference}.html")
 
 
 @section_required("governance")

@@ -51,11 +51,15 @@ def default_period() -> str:
     return f"{year - 1}-04..{year}-03"
 
 
-def results(period: str | None = None) -> Results:
+def _current_snapshot():
     config = deployment.config()
     if config is None:
         raise KinsightError("no deployment is configured")
-    snapshot = Warehouse.of(config).snapshot()
+    return Warehouse.of(config).snapshot()
+
+
+def results(period: str | None = None) -> Results:
+    snapshot = _current_snapshot()
     with _lock:
         return _results(str(snapshot.path), snapshot.snapshot_id, period or default_period())
 
@@ -136,10 +140,7 @@ def ward_funnel(found: Results, indicator_id: str) -> dict | None:
 
 def care_journeys(period: str | None = None) -> dict:
     """Children's journeys through services as Sankey data; small flows already dropped."""
-    config = deployment.config()
-    if config is None:
-        raise KinsightError("no deployment is configured")
-    snapshot = Warehouse.of(config).snapshot()
+    snapshot = _current_snapshot()
     with _lock:
         return _journeys(str(snapshot.path), period or default_period())
 

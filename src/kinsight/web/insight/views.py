@@ -8,6 +8,7 @@ from django.shortcuts import render
 from kinsight.analysis.periods import parse_period
 from kinsight.core.errors import KinsightError
 from kinsight.web.access import section_required
+from kinsight.web.downloads import attachment
 from kinsight.web.insight import charts, service
 
 
@@ -74,9 +75,7 @@ def download(request: HttpRequest, indicator_id: str, kind: str) -> HttpResponse
         body, content_type = service.export(found, indicator_id, kind)
     except KinsightError as error:
         raise Http404(str(error)) from None
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{indicator_id}.{kind}"'
-    return response
+    return attachment(body, content_type, f"{indicator_id}.{kind}")
 
 
 @section_required("insight")

@@ -13,6 +13,7 @@ from kinsight.core.errors import KinsightError
 from kinsight.governance import audit
 from kinsight.linkage import report as linkage_report
 from kinsight.web.access import actor, section_required
+from kinsight.web.downloads import attachment
 from kinsight.web.linkage import service
 
 
@@ -34,9 +35,7 @@ def report_download(request: HttpRequest, kind: str) -> HttpResponse:
         body, content_type = json.dumps(built, indent=2, default=str), "application/json"
     else:
         body, content_type = linkage_report.to_html(built), "text/html; charset=utf-8"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="linkage-report.{kind}"'
-    return response
+    return attachment(body, content_type, f"linkage-report.{kind}")
 
 
 @section_required("linkage")
