@@ -95,7 +95,8 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    # The per-child summary of a large LA full of errors needs more room than validation.
+    con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "1GB"})
     con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
     con.register("catalogue", pa.table({"code": [r.code for r in result.rules],
@@ -103,6 +104,7 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
                                         "message": [r.message for r in result.rules]}))
     con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
+    con.execute("DROP TABLE flagged")
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
     _write_findings_csv(result.findings, folder / "errors.csv")
