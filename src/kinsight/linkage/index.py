@@ -201,7 +201,11 @@ class ChildIndex:
         con.execute(f"UPDATE records SET last_run = {_literal(run_id)} WHERE rid IN (SELECT old_rid FROM batch)")
         # Changed records lose their old pairs; they are scored again below.
         con.execute("DELETE FROM pairs WHERE rid_l IN (SELECT rid FROM staged) OR rid_r IN (SELECT rid FROM staged)")
-        con.execute(f"CREATE OR REPLACE TABLE features AS {features_sql('records')}")
+        # Features of new and changed records only; the rest are as they were.
+        fresh = features_sql("(SELECT * FROM records WHERE rid IN (SELECT rid FROM staged))")
+        con.execute(f"CREATE TABLE IF NOT EXISTS features AS SELECT * FROM ({fresh}) WHERE false")
+        con.execute("DELETE FROM features WHERE rid IN (SELECT rid FROM staged)")
+        con.execute(f"INSERT INTO features {fresh}")
         total = con.execute("SELECT count(*) FROM records").fetchone()[0]
         self._term_frequencies()
         return {
