@@ -83,6 +83,9 @@ def test_a_single_source_is_deduplicated(tmp_path):
     clusters = run.result.clusters
     assert set(clusters["source"].to_pylist()) == {"school_census"}
     assert len(set(clusters["person_id"].to_pylist())) < clusters.num_rows  # some pupils have two records
+    # Without a truth file, production's report rests on reviewers' decisions only.
+    assert run.result.report["accuracy"]["basis"] == "reviewed decisions"
+    assert "pairwise" not in run.result.report["accuracy"]
 
 
 def test_bad_input_leaves_the_previous_outputs_untouched(tmp_path):
