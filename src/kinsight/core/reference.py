@@ -76,9 +76,12 @@ def _postcodes() -> pa.Table:
     return pq.read_table(_DATA / "postcodes.parquet")
 
 
-def postcodes(la_code: str) -> pa.Table:
-    """The LA's postcodes: ``postcode, la_code, lsoa11, easting, northing``."""
+def postcodes(la_code: str | None = None) -> pa.Table:
+    """The LA's postcodes (all England's without a code): ``postcode, la_code, lsoa11,
+    easting, northing``."""
     table = _postcodes()
+    if la_code is None:
+        return table
     return table.filter(pc.equal(table["la_code"], la(la_code).code))
 
 

@@ -14,10 +14,13 @@ Dates are held as integer days since 1970-01-01 throughout (numpy ``int64``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from kinsight.core.reference import postcodes
+from kinsight.synth import population
 from kinsight.synth.model import Setting, parameters, shares
 
 YEAR = 365.25
@@ -27,12 +30,30 @@ def day(d) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 
+@lru_cache(maxsize=1024)
+def _cumulative(items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    keys, p = shares(dict(items))
+    return keys, np.cumsum(p)
+
+
 def pick(rng: np.random.Generator, mapping: dict, n: int | None = None):
-    """Draw codes from a ``{code: share}`` mapping (one code, or an array of ``n``)."""
-    keys, p = shares(mapping)
-    if n is None:
-        return str(keys[rng.choice(len(keys), p=p)])
-    return keys[rng.choice(len(keys), size=n, p=p)]
+    """Draw codes from a ``{code: share}`` mapping (one code, or an array of ``n``).
+
+    Care spells draw codes one at a time, hundreds of thousands of times at a million
+    children, so the cumulative shares are cached and searched rather than rebuilt.
+    """
+    keys, cumulative = _cumulative(tuple(mapping.items()))
+    where = np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"), len(keys) - 1)
+    return str(keys[where]) if n is None else keys[where]
+
+
+def grouped(keys: np.ndarray, values: np.ndarray) -> dict:
+    """``{key: [values…]}`` in key order, without a Python call per group."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = np.asarray(keys)[order], np.asarray(values)[order]
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    return {group[0]: list(vals) for group, vals in zip(np.split(keys, cuts), np.split(values, cuts))
+            if len(group)}
 
 
 @dataclass
@@ -64,7 +85,7 @@ def _age_weight(age_years: np.ndarray) -> np.ndarray:
 def _referral_dates(rng, people, start: int, end: int, scale: float, chain: float):
     """Referral chains: a first referral at the child's hazard, then re-referrals within a year."""
     dob = people["dob"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    risk = people["risk"].to_numpy()
+    risk = people["risk"].to_numpy() ** parameters()["referral"]["risk_power"]
     years = (end - start) / YEAR
     mid_age = (start + end) / 2 - dob
     rate = scale * risk * _age_weight(np.clip(mid_age / YEAR, 0, 18))
@@ -353,10 +374,12 @@ _CLOSURE_FOR_REC = {"E11": "RC1", "E12": "RC1", "E41": "RC3", "E45": "RC4", "E46
 _UASC_ETHNICITY = {"BAFR": 35, "AOTH": 25, "OOTH": 25, "WOTH": 10, "BOTH": 5}
 
 
-def simulate(rng, run: Setting, people: pd.DataFrame) -> tuple[pd.DataFrame, History]:
-    """Run every journey; return the population (with newcomers added) and the history."""
-    from kinsight.synth import population
+def simulate(rng, run: Setting, people: pd.DataFrame,
+             spare_nhs: list[str]) -> tuple[pd.DataFrame, History]:
+    """Run every journey; return the population (with newcomers added) and the history.
 
+    ``spare_nhs`` provides NHS numbers for newcomers and adopted children (consumed).
+    """
     params = parameters()
     n_residents = len(people)
     ref = day(run.reference_date)
@@ -375,20 +398,17 @@ def simulate(rng, run: Setting, people: pd.DataFrame) -> tuple[pd.DataFrame, His
         ethnicity = np.where(uasc, pick(rng, _UASC_ETHNICITY, len(new)),
                              people["ethnicity"].to_numpy()[rng.integers(0, n_residents, len(new))])
         kinds = np.where(uasc, "uasc", "care_leaver")
-        pool = people.attrs["nhs_pool"]
         for k in ("uasc", "care_leaver"):
             mine = kinds == k
             frame = population.newcomers(rng, people, dob[mine], np.where(male, "M", "F")[mine],
-                                         ethnicity[mine], k)
+                                         ethnicity[mine], k, spare_nhs)
             people = pd.concat([people, frame])
-            people.attrs["nhs_pool"] = pool
         positions = {k: iter(np.flatnonzero(people["kind"].to_numpy() == k)) for k in ("uasc", "care_leaver")}
         spells.loc[new, "person"] = [next(positions[k]) for k in kinds]
     spells["child_dob"] = people["dob"].to_numpy().astype("datetime64[D]").astype(np.int64)[spells["person"]]
 
     codes = people["postcode"].to_numpy()
-    from kinsight.core.reference import _postcodes
-    everywhere = _postcodes()["postcode"].to_numpy()
+    everywhere = postcodes()["postcode"].to_numpy()
     elsewhere = everywhere[rng.integers(0, len(everywhere), 5000)]
     walker = _CareWalker(rng, run, history, elsewhere, codes[rng.integers(0, len(codes), 5000)])
     reasons = []
@@ -413,7 +433,7 @@ def simulate(rng, run: Setting, people: pd.DataFrame) -> tuple[pd.DataFrame, His
     episodes.loc[episodes["DEC"] < 0, "REASON_PLACE_CHANGE"] = ""
     history.episodes = episodes
     history.spells = spells
-    _adopt(rng, people)
+    _adopt(rng, people, spare_nhs)
     history.care_leavers = _care_leavers(spells, people, ref)
 
     cla_referrals = _care_referrals(rng, spells, people)
@@ -547,23 +567,21 @@ def _assessment_factors(rng, referrals: pd.DataFrame, people: pd.DataFrame) -> p
     uasc = people["uasc"].to_numpy()[person]
     rows.append(pd.DataFrame({"referral_id": ids[uasc], "factor": "9A"}))
     factors = pd.concat(rows, ignore_index=True).drop_duplicates()
-    without = ~np.isin(ids, factors["referral_id"])
+    without = ~pd.Series(ids).isin(factors["referral_id"]).to_numpy()
     factors = pd.concat([factors, pd.DataFrame({"referral_id": ids[without], "factor": "21"})])
     return factors.sort_values(["referral_id", "factor"]).reset_index(drop=True)
 
 
-def _adopt(rng, people: pd.DataFrame) -> None:
+def _adopt(rng, people: pd.DataFrame, spare_nhs: list[str]) -> None:
     """Adopted children are re-registered: a new NHS number, the adopters' surname and home."""
     adopted = people["adopted_on"].notna().to_numpy()
     n = adopted.sum()
-    pool = people.attrs["nhs_pool"]
-    from kinsight.synth.population import draw_surnames
     people["adopted"] = adopted
     people["adoptive_surname"] = ""
     people["adoptive_nhs_number"] = ""
     people["adoptive_postcode"] = ""
-    people.loc[adopted, "adoptive_surname"] = draw_surnames(rng, np.full(n, "WBRI"))
-    people.loc[adopted, "adoptive_nhs_number"] = [pool.pop() for _ in range(n)]
+    people.loc[adopted, "adoptive_surname"] = population.draw_surnames(rng, np.full(n, "WBRI"))
+    people.loc[adopted, "adoptive_nhs_number"] = [spare_nhs.pop() for _ in range(n)]
     people.loc[adopted, "adoptive_postcode"] = people["postcode"].to_numpy()[rng.integers(0, len(people), n)]
 
 

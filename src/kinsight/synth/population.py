@@ -108,8 +108,12 @@ def _school_start_year(dob: np.ndarray) -> np.ndarray:
     return year + np.where(month >= 9, 5, 4)
 
 
-def build(rng: np.random.Generator, run: Setting, n: int) -> pd.DataFrame:
-    """``n`` resident children aged 0–17 on the reference date, in households."""
+def build(rng: np.random.Generator, run: Setting, n: int) -> tuple[pd.DataFrame, list[str]]:
+    """``n`` resident children aged 0–17 on the reference date, in households.
+
+    Also returns spare NHS numbers, for children who arrive later or are re-registered
+    after adoption.
+    """
     params = parameters()
     places = Places(run.authority.code)
     sizes_k, sizes_p = shares(params["household_children"])
@@ -131,6 +135,11 @@ def build(rng: np.random.Generator, run: Setting, n: int) -> pd.DataFrame:
     for factor, pct in params["household_factors"].items():
         p = np.clip(pct / 100 * h_risk ** 0.8 / np.mean(h_risk ** 0.8), 0, 0.9)
         factors[factor] = rng.random(households) < p
+    # The toxic trio cluster in the same households far more than independent draws would give.
+    weight = h_risk ** 0.8 / np.mean(h_risk ** 0.8)
+    trio = rng.random(households) < np.clip(params["toxic_trio"] / 100 * weight, 0, 0.9)
+    for factor in ("domestic_abuse", "parental_mental_health", "parental_substance_misuse"):
+        factors[factor] |= trio
     risk_multiplier = 1 + 1.5 * sum(f.astype(float) for f in factors.values())
     h_mobile = rng.random(households) < params["mobile_pct"] / 100 * (1 + (h_ethnicity == "WIRT")
                                                                       * 6 + (h_ethnicity == "WROM") * 6)
@@ -192,22 +201,19 @@ def build(rng: np.random.Generator, run: Setting, n: int) -> pd.DataFrame:
     people["risk"] /= people["risk"].mean()
     numbers = identifiers.nhs_numbers(rng, int(n * 1.03) + 100)
     people["nhs_number"] = numbers[:n]
-    # Spare numbers for children who arrive later or are re-registered after adoption.
-    people.attrs["nhs_pool"] = list(numbers[n:])
     assign_education(rng, run, people)
-    return people
+    return people, list(numbers[n:])
 
 
 def newcomers(rng: np.random.Generator, people: pd.DataFrame, dob: np.ndarray, sex: np.ndarray,
-              ethnicity: np.ndarray, kind: str) -> pd.DataFrame:
+              ethnicity: np.ndarray, kind: str, spare_nhs: list[str]) -> pd.DataFrame:
     """People who are not resident children of a household: unaccompanied asylum-seeking
     children and young adults who left care. They live alone at an address in the LA."""
     n = len(dob)
     home = people.iloc[rng.integers(0, len(people), n)]
-    pool = people.attrs["nhs_pool"]
     # Unaccompanied children often are not yet registered with a GP.
     has_nhs = (rng.random(n) < 0.6) if kind == "uasc" else np.ones(n, bool)
-    nhs = np.array([pool.pop() if has else "" for has in has_nhs], dtype=object)
+    nhs = np.array([spare_nhs.pop() if has else "" for has in has_nhs], dtype=object)
     start = len(people)
     child_id = np.char.add("C", np.char.zfill(np.arange(start + 1, start + n + 1).astype(str), 7))
     surname = draw_surnames(rng, ethnicity)

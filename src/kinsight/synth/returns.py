@@ -16,10 +16,11 @@ import pandas as pd
 import yaml
 from lxml import etree
 
-from kinsight.synth.journeys import YEAR, History, pick
+from kinsight.synth.journeys import YEAR, History, grouped, pick
 from kinsight.synth.model import parameters
 
 _DATA = files("kinsight.synth") / "data"
+_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @cache
@@ -258,7 +259,7 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
     r = history.referrals
     r = r[y.overlaps(r["referral_date"], r["closure_date"])]
     factors = history.factors[history.factors["referral_id"].isin(r["referral_id"])]
-    factors_of = factors.groupby("referral_id")["factor"].apply(list).to_dict()
+    factors_of = grouped(factors["referral_id"].to_numpy(), factors["factor"].to_numpy())
     root = etree.Element("Message")
     header = etree.SubElement(root, "Header")
     details = etree.SubElement(header, "CollectionDetails")
@@ -276,73 +277,78 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
     iso = {c: dates(y.as_known(r[c]), "%Y-%m-%d") for c in (
         "referral_date", "closure_date", "assessment_start", "assessment_auth", "s47_start",
         "icpc_date", "cpp_start", "cpp_end", "cin_plan_start", "cin_plan_end")}
-    r = r.assign(**{f"{k}_text": v for k, v in iso.items()})
-    for person, episodes in r.groupby("person", sort=True):
+    iso["icpc_target"] = dates(np.where(r["s47_start"] >= 0, r["s47_start"] + 21, -1), "%Y-%m-%d")
+    r = r.assign(**{f"{k}_text": v for k, v in iso.items()}).sort_values(["person", "referral_date"], kind="stable")
+    la_child_id = people["la_child_id"].to_numpy()
+    upns = people["upn"].to_numpy()
+    unknown_upn = np.where(people["nc_year"].to_numpy() < 0, "UN1", "UN2")
+    birth = dates(_dob(people, np.arange(len(people))), "%Y-%m-%d")
+    sex = y.sex(people["sex"].to_numpy())
+    ethnicity = people["ethnicity"].to_numpy()
+    disability = people["disability"].to_numpy()
+    records = list(r.itertuples(index=False))
+    starts = np.flatnonzero(np.r_[True, r["person"].to_numpy()[1:] != r["person"].to_numpy()[:-1]])
+    for first, stop in zip(starts, np.r_[starts[1:], len(records)]):
+        person, episodes = records[first].person, records[first:stop]
         child = etree.SubElement(children, "Child")
         ident = etree.SubElement(child, "ChildIdentifiers")
-        _text(ident, "LAchildID", people["la_child_id"].iat[person])
-        upn = people["upn"].iat[person]
-        if upn:
-            _text(ident, "UPN", upn)
-        else:
-            _text(ident, "UPNunknown", "UN1" if people["nc_year"].iat[person] < 0 else "UN2")
-        _text(ident, "PersonBirthDate", str(people["dob"].iat[person].date()))
-        _text(ident, "Sex", str(y.sex(np.array([people["sex"].iat[person]]))[0]))
+        _text(ident, "LAchildID", la_child_id[person])
+        _text(ident, "UPN", upns[person])
+        _text(ident, "UPNunknown", "" if upns[person] else unknown_upn[person])
+        _text(ident, "PersonBirthDate", birth[person])
+        _text(ident, "Sex", str(sex[person]))
         chars = etree.SubElement(child, "ChildCharacteristics")
-        _text(chars, "Ethnicity", people["ethnicity"].iat[person])
+        _text(chars, "Ethnicity", ethnicity[person])
         disabled = etree.SubElement(chars, "Disabilities")
-        _text(disabled, "Disability", people["disability"].iat[person])
-        for e in episodes.itertuples():
+        _text(disabled, "Disability", disability[person])
+        for e in episodes:
             cin = etree.SubElement(child, "CINdetails")
             _text(cin, "CINreferralDate", e.referral_date_text)
             _text(cin, "ReferralSource", e.referral_source)
-            if e.primary_need:
-                _text(cin, "PrimaryNeedCode", e.primary_need)
-            if e.closure_date_text:
-                _text(cin, "CINclosureDate", e.closure_date_text)
-                _text(cin, "ReasonForClosure", e.reason_for_closure)
-            if e.icpc_date_text:
-                _text(cin, "DateOfInitialCPC", e.icpc_date_text)
-            if e.assessment_start_text:
-                a = etree.SubElement(cin, "Assessments")
-                _text(a, "AssessmentActualStartDate", e.assessment_start_text)
-                if e.assessment_auth_text:
-                    _text(a, "AssessmentAuthorisationDate", e.assessment_auth_text)
-                    f = etree.SubElement(a, "FactorsIdentifiedAtAssessment")
-                    for factor in factors_of.get(e.referral_id, ["21"]):
-                        _text(f, "AssessmentFactors", factor)
-            if e.cin_plan_start_text:
-                plan = etree.SubElement(cin, "CINPlanDates")
-                _text(plan, "CINPlanStartDate", e.cin_plan_start_text)
-                if e.cin_plan_end_text:
-                    _text(plan, "CINPlanEndDate", e.cin_plan_end_text)
-            if e.s47_start_text:
-                s47 = etree.SubElement(cin, "Section47")
-                _text(s47, "S47ActualStartDate", e.s47_start_text)
-                _text(s47, "InitialCPCtarget", dates([e.s47_start + 21], "%Y-%m-%d")[0])
-                if e.icpc_date_text:
-                    _text(s47, "DateOfInitialCPC", e.icpc_date_text)
-                _text(s47, "ICPCnotRequired", "0" if e.icpc_date >= 0 else "1")
+            _text(cin, "PrimaryNeedCode", e.primary_need)
+            _text(cin, "CINclosureDate", e.closure_date_text)
+            _text(cin, "ReasonForClosure", e.reason_for_closure if e.closure_date_text else "")
+            _text(cin, "DateOfInitialCPC", e.icpc_date_text)
+            assessment = _block(cin, "Assessments", ("AssessmentActualStartDate", e.assessment_start_text),
+                                ("AssessmentAuthorisationDate", e.assessment_auth_text))
+            if assessment is not None and e.assessment_auth_text:
+                f = etree.SubElement(assessment, "FactorsIdentifiedAtAssessment")
+                for factor in factors_of.get(e.referral_id, ["21"]):
+                    _text(f, "AssessmentFactors", factor)
+            _block(cin, "CINPlanDates", ("CINPlanStartDate", e.cin_plan_start_text),
+                   ("CINPlanEndDate", e.cin_plan_end_text))
+            _block(cin, "Section47", ("S47ActualStartDate", e.s47_start_text),
+                   ("InitialCPCtarget", e.icpc_target_text), ("DateOfInitialCPC", e.icpc_date_text),
+                   ("ICPCnotRequired", "0" if e.icpc_date >= 0 else "1"))
             _text(cin, "ReferralNFA", "1" if e.nfa else "0")
-            if e.cpp_start_text:
-                cpp = etree.SubElement(cin, "ChildProtectionPlans")
-                _text(cpp, "CPPstartDate", e.cpp_start_text)
-                if e.cpp_end_text:
-                    _text(cpp, "CPPendDate", e.cpp_end_text)
-                _text(cpp, "InitialCategoryOfAbuse", e.initial_category)
-                _text(cpp, "LatestCategoryOfAbuse", e.latest_category)
-                _text(cpp, "NumberOfPreviousCPP", str(max(0, e.previous_cpp)))
+            cpp = _block(cin, "ChildProtectionPlans", ("CPPstartDate", e.cpp_start_text),
+                         ("CPPendDate", e.cpp_end_text), ("InitialCategoryOfAbuse", e.initial_category),
+                         ("LatestCategoryOfAbuse", e.latest_category),
+                         ("NumberOfPreviousCPP", str(max(0, e.previous_cpp))))
+            if cpp is not None:
                 reviews = [d for d in range(e.cpp_start + 90, e.cpp_start + 3000, 180)
                            if d <= y.end and (e.cpp_end < 0 or d < e.cpp_end)]
                 if reviews:
                     rev = etree.SubElement(cpp, "Reviews")
-                    for d in dates(reviews, "%Y-%m-%d"):
-                        _text(rev, "CPPreviewDate", d)
+                    for d in reviews:
+                        _text(rev, "CPPreviewDate", str(_EPOCH + np.timedelta64(d, "D")))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def _block(parent, tag: str, *fields: tuple[str, str]):
+    """A group element with its fields, only if its first (required) field has a value."""
+    if not fields[0][1]:
+        return None
+    block = etree.SubElement(parent, tag)
+    for name, value in fields:
+        _text(block, name, value)
+    return block
+
+
 def _text(parent, tag: str, value: str) -> None:
-    etree.SubElement(parent, tag).text = value
+    """Add ``<tag>value</tag>``; an empty value means the optional element is left out."""
+    if value:
+        etree.SubElement(parent, tag).text = value
 
 
 # ---------------------------------------------------------------------------------------------
