@@ -22,7 +22,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from linkage_common import Timer, pairwise_f1, peak_rss_gb, synthetic_la, write_sources  # noqa: E402
+from linkage_common import Timer, pairwise_f1, peak_rss_gb, synthetic_la, write_sources
 
 STAGE = r"""
 import json, sys, time
