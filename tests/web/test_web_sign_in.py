@@ -10,7 +10,7 @@ from django.test import Client
 
 from kinsight.web.accounts.models import Account
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def sign_in(client, username, password):
