@@ -47,3 +47,42 @@ def deployment_config(built_deployment, tmp_path):
     root = tmp_path / "deployment"
     shutil.copytree(built_deployment, root)
     return root / "kinsight.toml"
+
+
+class FakeChildIndex:
+    """Stands in for kinsight.linkage.ChildIndex: records decisions and serves scored pairs."""
+
+    decisions: list = []
+    scored = None
+
+    @classmethod
+    def open(cls, folder):
+        return cls()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        pass
+
+    def decide(self, pair, same, reviewer, reason):
+        FakeChildIndex.decisions.append((pair, same, reviewer, reason))
+        return []
+
+    def pairs(self):
+        return FakeChildIndex.scored
+
+
+@pytest.fixture
+def fake_child_index(monkeypatch):
+    """Install a FakeChildIndex as the child index of a warehouse folder."""
+    from kinsight.linkage.index import INDEX_FILE
+
+    def install(warehouse, pairs=None):
+        (warehouse / "index").mkdir(parents=True, exist_ok=True)
+        (warehouse / "index" / INDEX_FILE).touch()
+        FakeChildIndex.decisions, FakeChildIndex.scored = [], pairs
+        monkeypatch.setattr("kinsight.linkage.ChildIndex", FakeChildIndex)
+        return FakeChildIndex
+
+    return install

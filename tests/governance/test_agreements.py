@@ -79,6 +79,28 @@ def test_a_bad_agreement_is_refused_naming_the_file_and_field(tmp_path, change, 
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "must be a YAML mapping"),
+        ("title: Caf\u00e9 agreement\n".encode("cp1252"), "not a readable YAML document"),
+        (b"- just\n- a list\n", "must be a YAML mapping"),
+    ],
+    ids=["empty", "windows-1252", "a list"],
+)
+def test_an_empty_or_mis_encoded_file_is_refused_clearly(tmp_path, content, message):
+    path = tmp_path / "agreement.yaml"
+    path.write_bytes(content)
+    with pytest.raises(UnusableInput, match=message) as caught:
+        agreements.read_document(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(UnusableInput, match="agreement file not found"):
+        agreements.read_document(tmp_path / "nowhere.yaml")
+
+
 def test_a_file_that_is_not_yaml_is_refused_clearly(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_bytes(b"id: [unclosed\n")

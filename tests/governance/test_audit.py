@@ -148,6 +148,16 @@ def test_tampering_with_an_export_is_detected_and_named(tmp_path, tamper, broken
     assert problem in result.problem
 
 
+def test_an_export_saved_with_a_bom_or_empty_still_verifies(tmp_path):
+    append(3)
+    path, lines = export_lines(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert chain.verify_export(path).intact
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert chain.verify_export(empty).describe().startswith("audit log intact: 0 entries")
+
+
 def test_a_malformed_export_names_the_line(tmp_path):
     append(2)
     path, lines = export_lines(tmp_path)

@@ -23,35 +23,9 @@ def raise_link(**overrides):
     return challenge.raise_challenge(**{**details, **overrides})
 
 
-class RecordingIndex:
-    """Stands in for kinsight.linkage.ChildIndex, recording the decisions it is given."""
-
-    decisions: list = []
-
-    @classmethod
-    def open(cls, folder):
-        return cls()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_):
-        pass
-
-    def decide(self, pair, same, reviewer, reason):
-        self.decisions.append((pair, same, reviewer, reason))
-        return []
-
-
 @pytest.fixture
-def child_index(tmp_path, monkeypatch):
-    from kinsight.linkage import index
-
-    (tmp_path / "index").mkdir()
-    (tmp_path / "index" / index.INDEX_FILE).touch()
-    RecordingIndex.decisions = []
-    monkeypatch.setattr("kinsight.linkage.ChildIndex", RecordingIndex)
-    return RecordingIndex
+def child_index(tmp_path, fake_child_index):
+    return fake_child_index(tmp_path)
 
 
 def test_an_upheld_link_challenge_unlinks_in_the_child_index_for_every_later_run(tmp_path, child_index):
@@ -126,16 +100,11 @@ def test_a_challenge_is_decided_once(tmp_path):
                           reason="changed my mind", warehouse=tmp_path)
 
 
-def test_constraints_decided_before_the_index_existed_are_applied_once_it_does(tmp_path, monkeypatch):
+def test_constraints_decided_before_the_index_existed_are_applied_once_it_does(tmp_path, fake_child_index):
     raised = raise_link()
     challenge.resolve(raised.reference, decision="unlink", resolver="dpo.jones", resolver_role="dpo",
                       reason="Two different children", warehouse=tmp_path / "no-index-yet", now=NOW)
     assert challenge.cannot_link_pairs()  # kept in the control plane meanwhile
-    from kinsight.linkage import index
-
-    (tmp_path / "index").mkdir()
-    (tmp_path / "index" / index.INDEX_FILE).touch()
-    RecordingIndex.decisions = []
-    monkeypatch.setattr("kinsight.linkage.ChildIndex", RecordingIndex)
+    index = fake_child_index(tmp_path)
     assert challenge.apply_cannot_links(tmp_path / "index") == 1
-    assert RecordingIndex.decisions[0][:2] == (("school_census", "SCH-1", "health_visiting", "HV-77"), False)
+    assert index.decisions[0][:2] == (("school_census", "SCH-1", "health_visiting", "HV-77"), False)

@@ -76,6 +76,15 @@ def test_third_parties_are_redacted_unless_they_are_the_requester(config):
     assert relationship["related_person_id"] == KAI
 
 
+def test_a_source_file_changed_since_the_snapshot_never_shows_another_childs_row(config):
+    school = config.source("school_census").path / "school_census_2026-10.csv"
+    lines = school.read_text(encoding="utf-8").splitlines()
+    school.write_text("\n".join([lines[0], lines[2], lines[1], lines[3]]) + "\n", encoding="utf-8")  # rows 1, 2 swap
+    record = next(r for r in pack_for(config)["records"] if r["source"] == "school_census")
+    assert record["data"] == {}
+    assert record["facts"]["education"]  # what the warehouse holds is still shown
+
+
 def test_a_record_reference_finds_the_same_child(config):
     assert pack_for(config, "health_visiting:HV-77")["subject"]["person_id"] == AMARA
 
@@ -228,3 +237,16 @@ def test_subject_access_is_complete_and_discloses_no_other_child_on_the_syntheti
         for other in others:
             for identifier in truth_identifiers(la, other):
                 assert not re.search(rf"\b{re.escape(identifier)}\b", text), (child, other, identifier)
+
+
+def test_the_child_indexs_match_probability_is_given_where_it_scored_the_pair(config, fake_child_index):
+    import pyarrow as pa
+
+    fake_child_index(config.warehouse, pa.table({
+        "source_l": ["health_visiting", "school_census"], "record_id_l": ["HV-77", "SCH-2"],
+        "source_r": ["social_care_persons", "school_census"], "record_id_r": ["SC1001", "SCH-3"],
+        "match_probability": [0.987, 0.2], "match_weight": [9.6, -2.0]}))
+    health = next(link for link in pack_for(config)["links"] if link["record"]["source"] == "health_visiting")
+    assert health["linked_to"] == {"source": "social_care_persons", "record_id": "SC1001"}
+    assert health["match_probability"] == 0.987
+    assert "a 99% chance that they are about the same person" in health["explanation"]

@@ -85,7 +85,8 @@ def read_export(path: Path | str) -> Iterator[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise UnusableInput("audit export not found", file=path)
-    with open(path, encoding="utf-8") as handle:
+    # utf-8-sig: an export opened and saved on Windows gains a BOM, which is not tampering.
+    with open(path, encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue

@@ -103,6 +103,34 @@ class Holdings:
             record.data = self._row_as_sent(record)
         return list(held.values())
 
+    def link_scores(self, records: list[HeldRecord]) -> dict[frozenset, float]:
+        """The child index's match probability for pairs of these records, where it scored them.
+
+        Keyed by ``frozenset({(source, record_id), (source, record_id)})``. Empty when the
+        deployment has no index or it is busy (a pipeline run holds it): links are then
+        explained by their agreeing details alone.
+        """
+        from kinsight.linkage import ChildIndex
+        from kinsight.linkage.index import INDEX_FILE
+
+        folder = self.config.warehouse / "index"
+        if not records or not (folder / INDEX_FILE).is_file():
+            return {}
+        try:
+            with ChildIndex.open(folder) as index:
+                pairs = index.pairs()
+        except KinsightError:
+            return {}
+        ids = pa.array(sorted({r.record_id for r in records}), pa.string())
+        mask = pc.and_(pc.is_in(pairs["record_id_l"], value_set=ids), pc.is_in(pairs["record_id_r"], value_set=ids))
+        held = {(r.source, r.record_id) for r in records}
+        scores: dict[frozenset, float] = {}
+        for pair in pairs.filter(mask).to_pylist():
+            left, right = (pair["source_l"], pair["record_id_l"]), (pair["source_r"], pair["record_id_r"])
+            if left in held and right in held:
+                scores[frozenset({left, right})] = pair["match_probability"]
+        return scores
+
     def names_in_files(self) -> set[str]:
         """Every name in the source files read so far (a pack redacts those that are not the person's)."""
         names: set[str] = set()
@@ -132,6 +160,10 @@ class Holdings:
         if not 0 <= index < table.num_rows:
             return {}
         row = table.slice(index, 1).to_pylist()[0]
+        # A file changed since the snapshot could put someone else's row at this number:
+        # show the row only if it is still this record.
+        if str(row.get(source.record_id)) != record.record_id:
+            return {}
         row.pop(ROW_NUMBER, None)
         return row
 

@@ -43,6 +43,10 @@ _EVIDENCE = {
 }
 
 
+#: Warehouse identifier kinds (docs/contracts.md §5) → the person attribute they are.
+_IDENTIFIER_KINDS = {"nhs_number": "nhs_number", "upn": "upn", "uln": "uln", "la_child_id": "other_id"}
+
+
 @cache
 def wording() -> dict[str, Any]:
     """The plain-English words of a pack (``data/subject_access.yaml``)."""
@@ -67,6 +71,7 @@ def subject_access(config: ProjectConfig, person_ref: str, *, actor: str, role: 
         person_id = holdings.resolve(person_ref)
         records = holdings.records(person_id)
         names = holdings.names_in_files()
+        scores = holdings.link_scores(records)
     finally:
         if own:
             holdings.close()
@@ -84,7 +89,7 @@ def subject_access(config: ProjectConfig, person_ref: str, *, actor: str, role: 
         "requested_as": person_ref,
         "subject": {"person_id": person_id},
         "records": [_record(config, r, redactor, fixes.get((r.source, r.record_id), [])) for r in records],
-        "links": _links(config, records),
+        "links": _links(config, records, scores),
         "purposes": _purposes(config, records),
         "recipients": _recipients(person_id),
         "retention": _retention(config, records),
@@ -120,8 +125,11 @@ def render_html(pack: dict[str, Any]) -> str:
 @cache
 def _templates() -> jinja2.Environment:
     folder = Path(str(resources.files("kinsight.governance").joinpath("data")))
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    # Column names as a person reads them: NOTE_TEXT → "Note text", sessions_possible → "Sessions possible".
+    environment.filters["humanise"] = lambda name: str(name).replace("_", " ").strip().capitalize()
+    return environment
 
 
 def _write(path: Path, text: str) -> None:
@@ -219,9 +227,11 @@ def _attributes(config: ProjectConfig, record: HeldRecord) -> dict[str, str]:
         value = record.data.get(column)
         if value not in (None, ""):
             found[attribute] = _normal(attribute, str(value))
+    # Returns (903, CIN, Annex A) have no single row as sent: their identifiers are in the warehouse.
     for row in record.facts.get("identifiers", []):
-        if row.get("value") and row.get("kind") in ("nhs_number", "upn", "uln"):
-            found.setdefault(row["kind"], _normal(row["kind"], str(row["value"])))
+        attribute = _IDENTIFIER_KINDS.get(row.get("kind"))
+        if attribute and row.get("value"):
+            found.setdefault(attribute, _normal(attribute, str(row["value"])))
     return found
 
 
@@ -233,7 +243,8 @@ def _normal(attribute: str, value: str) -> str:
     return re.sub(r"\s+", "", value) if attribute in ("nhs_number", "postcode", "upn", "uln") else value
 
 
-def _links(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str, Any]]:
+def _links(config: ProjectConfig, records: list[HeldRecord],
+           scores: dict[frozenset, float] | None = None) -> list[dict[str, Any]]:
     """Why the records were joined, in plain English: one explanation per record but the first.
 
     The explanations form a spanning tree: each step joins the record that shares
@@ -257,11 +268,13 @@ def _links(config: ProjectConfig, records: list[HeldRecord]) -> list[dict[str, A
     while waiting:
         record, other, evidence = max(
             ((r, o, agreeing(r, o)) for r in waiting for o in joined), key=lambda t: strength(t[2]))
+        score = (scores or {}).get(frozenset({(record.source, record.record_id), (other.source, other.record_id)}))
         explained.append({
             "record": {"source": record.source, "record_id": record.record_id},
             "linked_to": {"source": other.source, "record_id": other.record_id},
             "agreeing": evidence,
-            "explanation": _explain(record, other, evidence),
+            "match_probability": score,
+            "explanation": _explain(record, other, evidence, score),
         })
         joined.append(record)
         waiting.remove(record)
@@ -275,15 +288,21 @@ def _namespace(config: ProjectConfig, record: HeldRecord) -> Any:
         return None
 
 
-def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str]) -> str:
+def _explain(record: HeldRecord, other: HeldRecord, agreeing: list[str], score: float | None = None) -> str:
     this, that = _in_sentence(record.source), _in_sentence(other.source)
+    if score is None:
+        sure = ""
+    elif score >= 0.999:
+        sure = " The computer was almost certain that they are about the same person."
+    else:
+        sure = f" The computer worked out a {score:.0%} chance that they are about the same person."
     if not agreeing:
         return (f"Your {this} record was joined to your {that} record by the linkage program, which "
                 "judged from partly matching details (for example a name spelt differently) that they are "
-                "about the same person.")
+                f"about the same person.{sure}")
     words = [_EVIDENCE[a] for a in agreeing]
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f"Your {this} record was joined to your {that} record because both have the same {listed}."
+    return f"Your {this} record was joined to your {that} record because both have the same {listed}.{sure}"
 
 
 def _in_sentence(source: str) -> str:
