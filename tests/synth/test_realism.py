@@ -22,7 +22,11 @@ def rows(path):
 
 
 def d(text, fmt="%d/%m/%Y"):
-    return datetime.strptime(text, fmt).date() if text else None
+    """A date, or None when blank or unparseable (an injected fault)."""
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        return None
 
 
 def referrals(la):

@@ -7,6 +7,7 @@ only when complete, so an interrupted or failed run leaves nothing half-written.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from kinsight.core.errors import KinsightError
 from kinsight.synth import journeys, partners, population, returns
 from kinsight.synth.config import write_config
 from kinsight.synth.faults import inject_cin_faults, inject_faults
-from kinsight.synth.journeys import History
+from kinsight.synth.journeys import History, grouped
 from kinsight.synth.model import Setting, setting
 from kinsight.synth.updates import next_month
 
@@ -41,23 +42,35 @@ class Summary:
     faults: int
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write a table as UTF-8 CSV with every value as text (what partners send)."""
+def write_csv(table: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
+    """Write a table as CSV with every value as text (what partners send).
+
+    Some partner systems still export Windows-1252; ``encoding`` reproduces that.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     arrow = pa.Table.from_pandas(table.astype(str).replace({"nan": "", "None": "", "NaT": ""}),
                                  preserve_index=False)
     pacsv.write_csv(arrow, path, pacsv.WriteOptions(quoting_style="needed"))
+    if encoding != "utf-8":
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding, errors="replace"))
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write sheets of text cells; the workbook's creation date is fixed so a seed gives
+    the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(str(path), {"constant_memory": True}) as book:
+        book.set_properties({"created": datetime(2000, 1, 1)})
         bold = book.add_format({"bold": True})
         for name, frame in sheets.items():
             sheet = book.add_worksheet(name)
             sheet.write_row(0, 0, list(frame.columns), bold)
+            # write_string skips xlsxwriter's per-cell type sniffing: every value here is text.
+            write = sheet.write_string
             for i, row in enumerate(frame.astype(str).itertuples(index=False), start=1):
-                sheet.write_row(i, 0, row)
+                for j, value in enumerate(row):
+                    if value:
+                        write(i, j, value)
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -157,7 +170,7 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
         if extract.file.endswith(".xlsx"):
             write_xlsx({"Sheet1": extract.table}, path)
         else:
-            write_csv(extract.table, path)
+            write_csv(extract.table, path, extract.encoding)
         truth(extract.source, extract.table[extract.record_id], extract.persons)
 
     progress("next month's update")
@@ -191,8 +204,9 @@ def _children_truth(people: pd.DataFrame, history: History, run: Setting, gld_ch
     ep = history.episodes
     in_care_now = people["child_id"].isin(ep.loc[ep["DEC"] < 0, "child"]).to_numpy()
     factors = history.factors.merge(r[["referral_id", "person"]], on="referral_id")
-    child_factors = factors[factors["factor"] != "21"].groupby("person")["factor"].apply(
-        lambda f: " ".join(sorted(set(f))))
+    named = factors[factors["factor"] != "21"]
+    child_factors = pd.Series({person: " ".join(sorted(set(codes))) for person, codes in grouped(
+        named["person"].to_numpy(), named["factor"].to_numpy()).items()}, dtype=object)
     frame = people[["child_id", "household_id", "kind", "sex", "ethnicity", "lsoa11", "ward_code",
                     "imd_decile", "twin_of", "adopted", "uasc", "grt", "mobile", "domestic_abuse",
                     "parental_mental_health", "parental_substance_misuse", "parental_disability",

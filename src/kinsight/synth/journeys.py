@@ -14,6 +14,7 @@ Dates are held as integer days since 1970-01-01 throughout (numpy ``int64``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,30 @@ def day(d) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 
+@lru_cache(maxsize=1024)
+def _cumulative(items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    keys, p = shares(dict(items))
+    return keys, np.cumsum(p)
+
+
 def pick(rng: np.random.Generator, mapping: dict, n: int | None = None):
-    """Draw codes from a ``{code: share}`` mapping (one code, or an array of ``n``)."""
-    keys, p = shares(mapping)
-    if n is None:
-        return str(keys[rng.choice(len(keys), p=p)])
-    return keys[rng.choice(len(keys), size=n, p=p)]
+    """Draw codes from a ``{code: share}`` mapping (one code, or an array of ``n``).
+
+    Care spells draw codes one at a time, hundreds of thousands of times at a million
+    children, so the cumulative shares are cached and searched rather than rebuilt.
+    """
+    keys, cumulative = _cumulative(tuple(mapping.items()))
+    where = np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"), len(keys) - 1)
+    return str(keys[where]) if n is None else keys[where]
+
+
+def grouped(keys: np.ndarray, values: np.ndarray) -> dict:
+    """``{key: [values…]}`` in key order, without a Python call per group."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = np.asarray(keys)[order], np.asarray(values)[order]
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    return {group[0]: list(vals) for group, vals in zip(np.split(keys, cuts), np.split(values, cuts))
+            if len(group)}
 
 
 @dataclass
@@ -66,7 +85,7 @@ def _age_weight(age_years: np.ndarray) -> np.ndarray:
 def _referral_dates(rng, people, start: int, end: int, scale: float, chain: float):
     """Referral chains: a first referral at the child's hazard, then re-referrals within a year."""
     dob = people["dob"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    risk = people["risk"].to_numpy()
+    risk = people["risk"].to_numpy() ** parameters()["referral"]["risk_power"]
     years = (end - start) / YEAR
     mid_age = (start + end) / 2 - dob
     rate = scale * risk * _age_weight(np.clip(mid_age / YEAR, 0, 18))

@@ -83,13 +83,13 @@ def identity(rng: np.random.Generator, people: pd.DataFrame, persons: np.ndarray
 
     forename = rows["forename"].to_numpy().astype(object).copy()
     variants = _variants()
-    has_variant = np.array([name in variants for name in forename])
+    has_variant = np.array([name in variants for name in forename], dtype=bool)
     short = has_variant & (chance(errors["forename_nickname"]) | chance(errors["forename_transliteration"] / 4))
     _apply(rng, forename, short, lambda r, name: variants[name][r.integers(0, len(variants[name]))])
     _apply(rng, forename, chance(errors["forename_typo"]), typo)
 
     surname = np.where(after_adoption, rows["adoptive_surname"].to_numpy(), rows["surname"].to_numpy()).astype(object)
-    hyphenated = np.array(["-" in s for s in surname])
+    hyphenated = np.array(["-" in s for s in surname], dtype=bool)
     one_part = hyphenated & (rng.random(n) < errors["surname_hyphen_part"] / 100)
     _apply(rng, surname, one_part, lambda r, s: s.split("-")[r.integers(0, 2)])
     carer = ~after_adoption & (rng.random(n) < 0.04 * factor)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinsight.synth.journeys import YEAR, History, day, pick
+from kinsight.synth.journeys import YEAR, History, day, grouped, pick
 from kinsight.synth.model import Setting, parameters
 from kinsight.synth.noise import identity
 from kinsight.synth.returns import dates
@@ -27,6 +27,7 @@ class Extract:
     table: pd.DataFrame
     persons: np.ndarray
     record_id: str
+    encoding: str = "utf-8"
 
 
 def _ids(prefix: str, n: int, start: int = 1) -> np.ndarray:
@@ -89,7 +90,7 @@ def health_visiting(rng, people: pd.DataFrame, run: Setting) -> list[Extract]:
         months = ((when - dob[due]) / 30.44).astype(int)
         questionnaire = np.select([months < 27, months < 30, months < 33], [24, 27, 30], 33)
         deprivation = 1.15 ** (5.5 - people["imd_decile"].to_numpy()[persons])
-        concern = rng.random(n) < 0.208 * deprivation / deprivation.mean()
+        concern = rng.random(n) < asq["concern_pct"] / 100 * deprivation / deprivation.mean()
         table = pd.DataFrame({
             "HV_ID": _ids(f"HV{year}", n), "NHS_NO": who["nhs_number"],
             "FIRST_NAME": who["forename"], "LAST_NAME": who["surname"],
@@ -100,7 +101,7 @@ def health_visiting(rng, people: pd.DataFrame, run: Setting) -> list[Extract]:
         })
         below_any = np.zeros(n, bool)
         for domain, pct in asq["domain_below_pct"].items():
-            below = concern & (rng.random(n) < pct / 20.8)
+            below = concern & (rng.random(n) < pct / asq["concern_pct"])
             below_any |= below
             cutoff = asq["cutoffs"][domain]
             low = rng.integers(0, max(1, int(cutoff // 5)), n) * 5
@@ -248,7 +249,9 @@ def homelessness(rng, people: pd.DataFrame, run: Setting) -> Extract:
         "TA_TYPE": np.where(in_ta, pick(rng, {"Bed and breakfast": 15, "Nightly paid": 35,
                                               "Hostel": 20, "Private sector leased": 30}, len(approached))[case - 1], ""),
     })
-    return Extract("homelessness", f"homelessness_{run.year - 1}-{str(run.year)[2:]}.csv", table, persons, "HCLIC_ID")
+    # The housing system exports Windows-1252, as many older line-of-business systems do.
+    return Extract("homelessness", f"homelessness_{run.year - 1}-{str(run.year)[2:]}.csv", table, persons,
+                   "HCLIC_ID", encoding="cp1252")
 
 
 def youth_justice(rng, people: pd.DataFrame, run: Setting) -> Extract:
@@ -330,8 +333,9 @@ def case_notes(rng, people: pd.DataFrame, history: History, run: Setting) -> Ext
     """Practitioners' notes whose text reflects what was true: factors, plans, placements."""
     ref = day(run.reference_date)
     r = history.referrals
-    factors = history.factors.groupby("referral_id")["factor"].apply(
-        lambda f: ", ".join(_FACTOR_WORDS[x] for x in f if x in _FACTOR_WORDS)).to_dict()
+    factors = {referral: ", ".join(_FACTOR_WORDS[x] for x in codes if x in _FACTOR_WORDS)
+               for referral, codes in grouped(history.factors["referral_id"].to_numpy(),
+                                              history.factors["factor"].to_numpy()).items()}
     notes = [pd.DataFrame({"person": r["person"], "date": r["referral_date"], "role": "Duty social worker",
                            "text": "Referral received from source " + r["referral_source"] + ". Information gathered and case discussed with manager."})]
     assessed = r[(r["assessment_auth"] >= 0) & (r["assessment_auth"] <= ref)]

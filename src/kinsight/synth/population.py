@@ -135,6 +135,11 @@ def build(rng: np.random.Generator, run: Setting, n: int) -> tuple[pd.DataFrame,
     for factor, pct in params["household_factors"].items():
         p = np.clip(pct / 100 * h_risk ** 0.8 / np.mean(h_risk ** 0.8), 0, 0.9)
         factors[factor] = rng.random(households) < p
+    # The toxic trio cluster in the same households far more than independent draws would give.
+    weight = h_risk ** 0.8 / np.mean(h_risk ** 0.8)
+    trio = rng.random(households) < np.clip(params["toxic_trio"] / 100 * weight, 0, 0.9)
+    for factor in ("domestic_abuse", "parental_mental_health", "parental_substance_misuse"):
+        factors[factor] |= trio
     risk_multiplier = 1 + 1.5 * sum(f.astype(float) for f in factors.values())
     h_mobile = rng.random(households) < params["mobile_pct"] / 100 * (1 + (h_ethnicity == "WIRT")
                                                                       * 6 + (h_ethnicity == "WROM") * 6)

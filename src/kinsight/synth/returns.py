@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from lxml import etree
 
-from kinsight.synth.journeys import YEAR, History, pick
+from kinsight.synth.journeys import YEAR, History, grouped, pick
 from kinsight.synth.model import parameters
 
 _DATA = files("kinsight.synth") / "data"
@@ -259,7 +259,7 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
     r = history.referrals
     r = r[y.overlaps(r["referral_date"], r["closure_date"])]
     factors = history.factors[history.factors["referral_id"].isin(r["referral_id"])]
-    factors_of = factors.groupby("referral_id")["factor"].apply(list).to_dict()
+    factors_of = grouped(factors["referral_id"].to_numpy(), factors["factor"].to_numpy())
     root = etree.Element("Message")
     header = etree.SubElement(root, "Header")
     details = etree.SubElement(header, "CollectionDetails")

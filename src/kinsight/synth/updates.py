@@ -61,6 +61,21 @@ def next_month(rng, people: pd.DataFrame, history: History, run: Setting,
         "PROVISION": pick(rng, {"Youth club": 60, "Sports programme": 40}, len(joined)),
         "SESSIONS_ATTENDED": rng.integers(1, 4, len(joined))}), "YS_ID", joined)
 
+    households = people.loc[resident, "household_id"].unique()
+    approached = households[rng.random(len(households)) < parameters()["homeless_households_pct"] / 100 / 12]
+    members = np.flatnonzero(resident & people["household_id"].isin(approached).to_numpy())
+    case = pd.factorize(people["household_id"].to_numpy()[members])[0]
+    when = (start + rng.integers(0, 30, len(approached)))[case] if len(members) else np.zeros(0, np.int64)
+    who = identity(rng, people, members, when, accuracy=1.5)
+    emit("homelessness", pd.DataFrame({
+        "HCLIC_ID": np.char.add(f"HC{month.replace('-', '')}-", np.arange(1, len(members) + 1).astype(str)),
+        "CASE_REF": np.char.add(f"HCASE{month.replace('-', '')}-", (case + 1).astype(str)),
+        "FORENAME": who["forename"], "SURNAME": who["surname"],
+        "DOB": pd.to_datetime(who["dob"]).dt.strftime("%d/%m/%Y"), "SEX": who["sex"],
+        "POSTCODE": who["postcode"], "APPROACH_DATE": dates(when, "%d/%m/%Y"), "DUTY": "prevention",
+        "REASON": "End of private rented tenancy", "TEMPORARY_ACCOMMODATION": "N", "TA_TYPE": ""}),
+        "HCLIC_ID", members)
+
     r = history.referrals
     open_cases = r.loc[(r["closure_date"] < 0) & ~r["nfa"], "person"].unique()
     noted = open_cases[rng.random(len(open_cases)) < 0.5]
