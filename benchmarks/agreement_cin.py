@@ -38,7 +38,8 @@ from kinsight.quality.cin import validate_cin
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "cin-census-reference-fake"
 #: Where the reference's virtual environment is kept between runs.
-REFERENCE_VENV = Path(os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")) / "cin"
+REFERENCE_VENVS = os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")
+REFERENCE_VENV = Path(REFERENCE_VENVS) / "cin"
 REFERENCE_PACKAGES = ["csc-validator-be-cin==0.1.13", "numpy<2"]
 LA = "LA"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -60,7 +61,8 @@ if load_only:
 registry = get_year_ruleset(year)
 validator = cv.CinValidator(data, registry, None)
 issues = validator.full_issue_df
-found = sorted({(str(r), None if c != c else str(c)) for r, c in zip(issues["rule_code"], issues["child_id"])})
+found = sorted({(str(r), None if c != c else str(c))  # c != c: pandas' NaN
+                for r, c in zip(issues["rule_code"], issues["child_id"])})
 la = sorted({str(r) for r in validator.multichild_issues["rule_code"]})
 print(json.dumps({"rules": sorted(str(c) for c in registry), "found": found, "la": la,
                   "load_seconds": loaded - started, "validate_seconds": time.perf_counter() - loaded}))
@@ -93,8 +95,9 @@ def kinsight_findings(path: Path, year: int) -> tuple[set[str], set[tuple[str, s
     """Kinsight's rule codes and (rule, child) findings, Header and LA-level as ``LA``."""
     result = validate_cin(path, year, "E09000027")
     found = set()
-    for code, table, child in zip(result.findings["rule_code"].to_pylist(), result.findings["table"].to_pylist(),
-                                  result.findings["child_id"].to_pylist()):
+    findings = result.findings
+    for code, table, child in zip(findings["rule_code"].to_pylist(), findings["table"].to_pylist(),
+                                  findings["child_id"].to_pylist()):
         found.add((code, LA if table == "Header" else child))
     return {r.code for r in result.rules}, found
 

@@ -67,7 +67,8 @@ def scaled_return(children: int) -> Path:
 def timed(command: list[str]) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, json.loads(done.stdout)
+    # The JSON document is the last line; anything a library printed before it is ignored.
+    return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

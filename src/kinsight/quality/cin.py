@@ -5,9 +5,9 @@ loaded typed into the shared rule engine, and every rule of the year runs as one
 DuckDB query. Besides the engine's helpers, CIN rules use:
 
 ``census_start()``, ``census_end()``
-    the census period. DfE rules are written against the file's own ``ReferenceDate``
-    (rule 100 checks it is 31 March of the collection year), so that is used; when it is
-    missing, the collection year's 31 March.
+    the census period: the day after ``ReferenceDate`` a year earlier, to ``ReferenceDate``.
+    DfE rules are written against the file's own ``ReferenceDate`` (rule 100 checks it is
+    31 March of the collection year), so that is used; when it is missing, 31 March.
 ``yes(x)``, ``no(x)``
     a DfE boolean (``true``/``1``, ``false``/``0``, any case); null when neither.
 ``la_dfe_code()``
@@ -105,11 +105,12 @@ def _invalid_dates(census: cin_census.CinCensus) -> pa.Table:
 def define_helpers(engine: Engine) -> None:
     """Create the CIN helpers (see the module docstring); call after the Header is loaded."""
     con = engine.con
-    con.execute(
-        "CREATE MACRO census_end() AS "
-        "coalesce((SELECT max(ReferenceDate) FROM Header), collection_end())"
-    )
-    con.execute("CREATE MACRO census_start() AS CAST(census_end() - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE)")
+    # The period is fixed for the whole file: written into the macros as constants so
+    # that every rule compares with a literal, not a subquery per row.
+    reference_date = con.execute("SELECT max(ReferenceDate) FROM Header").fetchone()[0]
+    end = reference_date or date(engine.year, 3, 31)
+    con.execute(f"CREATE MACRO census_end() AS DATE '{end.isoformat()}'")
+    con.execute(f"CREATE MACRO census_start() AS DATE '{_census_start(end).isoformat()}'")
     con.execute("CREATE MACRO yes(x) AS CASE WHEN lower(trim(x)) IN ('true', '1') THEN true "
                 "WHEN lower(trim(x)) IN ('false', '0') THEN false END")
     con.execute("CREATE MACRO no(x) AS NOT yes(x)")
@@ -125,6 +126,15 @@ def define_helpers(engine: Engine) -> None:
         "SELECT w.day FROM working_days w WHERE w.number = "
         "(SELECT max(v.number) FROM working_days v WHERE v.day < before) - (n - 1))"
     )
+
+
+def _census_start(end: date) -> date:
+    """The day after the same date a year before ``end`` (29 February: after the 28th)."""
+    try:
+        earlier = end.replace(year=end.year - 1)
+    except ValueError:
+        earlier = end.replace(year=end.year - 1, day=28)
+    return earlier + timedelta(days=1)
 
 
 @cache

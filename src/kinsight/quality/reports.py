@@ -7,7 +7,7 @@
 ``child_summary.csv``  per child: errors, queries, rule codes
 ``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
 ``report.xlsx``        the same as sheets (plus the headline and the inputs); the first
-                       100,000 findings
+                       10,000 findings
 ``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
 ``report.json``        all of it, machine-readable, for the web service to render and filter;
                        the first 100,000 findings (``findings_total`` says how many there are)
@@ -29,29 +29,44 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from kinsight.quality.engine import DUCKDB_SETTINGS
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 
 #: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
-#: Findings in report.xlsx and report.json. A return with systemic errors can have millions;
-#: more than this is unusable in Excel (whose limit is 1,048,576 rows) or in a browser, so
-#: both say how many there are and point to errors.csv, which always holds every one.
+#: Findings in report.json and in report.xlsx. A return with systemic errors has millions;
+#: a browser or a person reading a workbook cannot use that many (and writing a workbook is
+#: slow), so both say how many there are and point to errors.csv, which holds every one.
 FINDINGS_SHOWN = 100_000
+XLSX_FINDINGS_SHOWN = 10_000
+
+# Findings are per field; summaries count rows (one per rule, table and row), so they first
+# collapse findings to flagged rows, which is far cheaper than counting distinct tuples.
+_FLAGGED_ROWS = """
+CREATE TEMP TABLE flagged AS
+SELECT rule_code, any_value(severity) AS severity, any_value(message) AS message, "table", row_number,
+       any_value(child_id) AS child_id
+FROM findings GROUP BY rule_code, "table", row_number
+"""
 
 _SUMMARY_SQL = """
-SELECT rule_code AS code, any_value(message) AS message, any_value(severity) AS severity,
-       count(DISTINCT ("table", row_number)) AS rows, count(DISTINCT child_id) AS children,
-       string_agg(DISTINCT "table" || '.' || field, ', ' ORDER BY "table" || '.' || field) AS fields
-FROM findings GROUP BY rule_code ORDER BY rows DESC, code
+SELECT f.rule_code AS code, any_value(f.message) AS message, any_value(f.severity) AS severity,
+       count(*) AS rows, count(DISTINCT f.child_id) AS children, any_value(t.fields) AS fields
+FROM flagged f
+JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
+      FROM (SELECT DISTINCT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table",
+                   CAST(field AS VARCHAR) AS field FROM findings)
+      GROUP BY rule_code) t ON CAST(f.rule_code AS VARCHAR) = t.rule_code
+GROUP BY f.rule_code ORDER BY rows DESC, code
 """
 
 _CHILD_SQL = """
 SELECT child_id,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'error') AS errors,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'query') AS queries,
-       string_agg(DISTINCT rule_code, ' ' ORDER BY rule_code) AS rule_codes
-FROM findings WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
+       count(*) FILTER (WHERE severity = 'error') AS errors,
+       count(*) FILTER (WHERE severity = 'query') AS queries,
+       string_agg(DISTINCT CAST(rule_code AS VARCHAR), ' ' ORDER BY CAST(rule_code AS VARCHAR)) AS rule_codes
+FROM flagged WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
 """
 
 
@@ -76,12 +91,15 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    con = duckdb.connect()
+    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
+    con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
-    _write_csv(result.findings, folder / "errors.csv")
+    # DuckDB streams millions of findings to CSV without building Python objects.
+    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(folder / 'errors.csv'))} (HEADER, DELIMITER ',')")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
     _write_csv(rules, folder / "rules.csv")
@@ -139,11 +157,12 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
     ):
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
-        shown = table.slice(0, FINDINGS_SHOWN)
+        limit = XLSX_FINDINGS_SHOWN if table is findings else table.num_rows
+        shown = table.slice(0, limit)
         for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
             sheet.write_row(row, 0, values)
-        if table.num_rows > FINDINGS_SHOWN:
-            sheet.write(0, table.num_columns, f"First {FINDINGS_SHOWN:,} of {table.num_rows:,} rows; see errors.csv")
+        if table.num_rows > limit:
+            sheet.write(0, table.num_columns, f"First {limit:,} of {table.num_rows:,} rows; see errors.csv")
     workbook.close()
 
 

@@ -31,15 +31,32 @@ FINDINGS_SCHEMA = pa.schema(
 )
 
 
-def compact_findings(findings: pa.Table) -> pa.Table:
-    """Findings in :data:`FINDINGS_SCHEMA`, the repeated text columns dictionary-encoded."""
-    columns = []
-    for column in FINDINGS_SCHEMA:
-        values = findings.column(column.name)
-        if pa.types.is_dictionary(column.type) and not pa.types.is_dictionary(values.type):
-            values = pc.dictionary_encode(values.cast(pa.string()))
-        columns.append(values.cast(column.type))
-    return pa.Table.from_arrays(columns, schema=FINDINGS_SCHEMA)
+def findings_table(found: pa.Table, rules: list[Rule]) -> pa.Table:
+    """Findings in :data:`FINDINGS_SCHEMA` from rows naming their rule by its catalogue index.
+
+    Code, severity and message are dictionaries over the catalogue, indexed by that rule
+    number, so a million findings of one rule hold its message once.
+    """
+    rule = found["rule"].combine_chunks().cast(pa.int32())
+
+    def of_rule(values: list[str]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(rule, pa.array(values, pa.string()))
+
+    def encoded(name: str) -> pa.Array:
+        return pc.dictionary_encode(found[name].combine_chunks().cast(pa.string())).cast(_REPEATED)
+
+    return pa.Table.from_arrays(
+        [
+            of_rule([r.code for r in rules]),
+            of_rule([r.severity for r in rules]),
+            encoded("table"),
+            found["row_number"].combine_chunks().cast(pa.int32()),
+            found["child_id"].combine_chunks().cast(pa.string()),
+            encoded("field"),
+            of_rule([r.message for r in rules]),
+        ],
+        schema=FINDINGS_SCHEMA,
+    )
 
 
 @dataclass(frozen=True)

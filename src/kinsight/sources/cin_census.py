@@ -46,6 +46,8 @@ class TableSpec:
     keys: tuple[str, ...]
     dates: frozenset[str]
     one_per_child: bool
+    #: an empty grouping element (``<Reviews/>``) still counts as a row, with no value
+    empty_group_row: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -106,6 +108,7 @@ def schema(year: int | str) -> CinSchema:
                 keys=tuple(item.get("keys", ())),
                 dates=frozenset(item.get("dates", ())),
                 one_per_child=bool(item.get("one", False)),
+                empty_group_row=bool(item.get("empty_group_row", False)),
             )
         )
     return CinSchema(int(year), tuple(specs))
@@ -239,10 +242,13 @@ class _Flattener:
                 modules.append((nested, child))
             elif name in node.grouped:
                 inside = node.grouped[name]
+                before = len(modules)
                 for grandchild in child:
                     inner = grandchild.tag
                     if inner.__class__ is str and inner[prefix:] in inside:
                         modules.append((inside[inner[prefix:]], grandchild))
+                if len(modules) == before:
+                    modules.extend((n, None) for n in inside.values() if n.spec.empty_group_row)
             elif name in node.fields and name not in row:
                 text = child.text
                 row[name] = (text.strip() or None) if text is not None else None
@@ -256,7 +262,7 @@ class _Flattener:
             for key in spec.keys:
                 context[key] = number
             if spec.text_field is not None:
-                text = module_element.text
+                text = None if module_element is None else module_element.text
                 context[spec.text_field] = (text.strip() or None) if text else None
                 module.columns.add(context)
             else:

@@ -42,13 +42,15 @@ def test_each_module_becomes_a_table_keyed_to_its_child_and_episode(tmp_path):
         {"row_number": 1, "CINdetailsID": 1}, {"row_number": 2, "CINdetailsID": 1},
         {"row_number": 2, "CINdetailsID": 2},
     ]
-    factors = tables["AssessmentFactorsList"].select(["LAchildID", "CINdetailsID", "AssessmentID", "AssessmentFactor"])
+    factors = tables["AssessmentFactorsList"].select(
+        ["LAchildID", "CINdetailsID", "AssessmentID", "AssessmentFactor"])
     assert factors.to_pylist() == [
         {"LAchildID": "K1", "CINdetailsID": 2, "AssessmentID": 1, "AssessmentFactor": "1A"},
         {"LAchildID": "K1", "CINdetailsID": 2, "AssessmentID": 1, "AssessmentFactor": "4B"},
     ]
     # Every review date in a Reviews element is a row (the sector's tool keeps only the first).
-    assert [str(d) for d in tables["Reviews"].column("CPPreviewDate").to_pylist()] == ["2025-10-01", "2025-12-01"]
+    reviews = tables["Reviews"].column("CPPreviewDate").to_pylist()
+    assert [str(d) for d in reviews] == ["2025-10-01", "2025-12-01"]
     assert str(tables["Header"].column("ReferenceDate")[0]) == "2026-03-31"
     # Pre-proceedings are a 2026/27 module: not part of the 2025/26 tables.
     assert "PreProceedings" not in tables

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from census_xml import write_census
 
 from kinsight.quality.catalogue import load_rules
 from kinsight.quality.cin import validate_cin
-from census_xml import write_census
 
 CASES = Path(__file__).parent / "cases"
 YEARS = (2026, 2027)

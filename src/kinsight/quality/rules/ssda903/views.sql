@@ -35,9 +35,9 @@ SELECT h.CHILD, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
 FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD);
 
 -- Periods of care: a child's episodes, in date order, joined while each starts no later
--- than the one before ended.
+-- than the one before ended; a period whose last episode is open has no end.
 CREATE VIEW periods_of_care AS
-SELECT CHILD, period, min(start_date) AS period_start, arg_max(end_date, start_date) AS period_end
+SELECT CHILD, period, min(start_date) AS period_start, arg_max_null(end_date, start_date) AS period_end
 FROM (
     SELECT *, sum(CASE WHEN previous_end IS NOT NULL AND start_date <= previous_end THEN 0 ELSE 1 END)
                   OVER (PARTITION BY CHILD ORDER BY start_date, row_number) AS period
