@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,15 +30,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from lxml import etree
+from reference_env import OUT, reference_python
 
 from kinsight.quality.cin import validate_cin
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "cin-census-reference-fake"
-#: Where the reference's virtual environment is kept between runs.
-REFERENCE_VENVS = os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")
-REFERENCE_VENV = Path(REFERENCE_VENVS) / "cin"
-REFERENCE_PACKAGES = ["csc-validator-be-cin==0.1.13", "numpy<2"]
+#: The reference's own virtual environment, kept between runs (numpy 2 breaks its pandas 1.5).
+REFERENCE_VENV = OUT / "ref-venv-cin"
+REFERENCE_PACKAGES = ("csc-validator-be-cin==0.1.13", "numpy<2")
 LA = "LA"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -69,23 +67,10 @@ print(json.dumps({"rules": sorted(str(c) for c in registry), "found": found, "la
 """
 
 
-def reference_python() -> Path:
-    """The reference's interpreter, installing it on first use."""
-    python = REFERENCE_VENV / "bin" / "python"
-    if python.exists():
-        return python
-    base = shutil.which("python3.11")
-    if base is None:
-        sys.exit("the reference validator needs Python 3.11 (pandas < 2 has no wheels for later Pythons)")
-    subprocess.run([base, "-m", "venv", str(REFERENCE_VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
-    return python
-
-
 def run_reference(path: Path, year: int, *, load_only: bool = False) -> dict:
     """The reference's findings (or only its XML load time) for one file."""
     done = subprocess.run(
-        [str(reference_python()), "-c", _REFERENCE_RUN, str(path), str(year), "load" if load_only else "all"],
+        [str(reference_python(REFERENCE_VENV, REFERENCE_PACKAGES)), "-c", _REFERENCE_RUN, str(path), str(year), "load" if load_only else "all"],
         capture_output=True, text=True, check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])

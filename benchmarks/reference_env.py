@@ -1,7 +1,8 @@
 """The reference validators' own virtual environment, created on first use.
 
-csc-validator-be-903 pins pandas below 2 and runs on Python 3.11 only, so it lives in
-``benchmarks/out/ref-venv`` and is never a Kinsight dependency.
+csc-validator-be-903 and csc-validator-be-cin pin pandas below 2 and run on Python 3.11
+only, so each lives in a venv under ``benchmarks/out/`` (``ref-venv``, ``ref-venv-cin``) and
+is never a Kinsight dependency.
 """
 
 import shutil
@@ -14,12 +15,14 @@ VENV = OUT / "ref-venv"
 PYTHON = VENV / "bin" / "python"
 
 
-def reference_python() -> Path:
-    """The reference venv's Python, installing csc-validator-be-903 there if needed."""
-    if not PYTHON.exists():
+def reference_python(venv: Path = VENV, packages: tuple[str, ...] = ("csc-validator-be-903",)) -> Path:
+    """A reference venv's Python (by default csc-validator-be-903's), installing ``packages``
+    there if needed."""
+    python = venv / "bin" / "python"
+    if not python.exists():
         interpreter = shutil.which("python3.11")
         if interpreter is None:
             sys.exit("python3.11 is needed to run the reference validator (it pins pandas<2)")
-        subprocess.run([interpreter, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "csc-validator-be-903"], check=True)
-    return PYTHON
+        subprocess.run([interpreter, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    return python
