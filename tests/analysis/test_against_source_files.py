@@ -229,3 +229,16 @@ def test_warehouse_indicators_agree_exactly_with_the_source_files(la, warehouse,
             disagreements[indicator_id] = {"warehouse": got, "files": (numerator, denominator)}
     assert not disagreements
     assert any(n > 0 for n, _ in expected.values()), "the synthetic LA exercises these measures"
+
+
+def test_the_command_reads_the_current_snapshot_through_the_config(la, tmp_path):
+    from kinsight.outputs.ees_rules import check
+
+    kinsight("indicators", "--config", str(la / "kinsight.toml"), "--out", str(tmp_path),
+             "--series", "none")
+    data = tmp_path / "kinsight_indicators.csv"
+    assert check(data) == []
+    rows = pd.read_csv(data, dtype=str)
+    assert set(rows.la_name) == {"Milton Keynes"}
+    numbers = pd.to_numeric(rows.numerator, errors="coerce").dropna()
+    assert not ((numbers > 0) & (numbers < 10)).any()

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kinsight.analysis import reference
-from kinsight.analysis.comparators import comparators, published_series, quartile_band
+from kinsight.analysis.comparators import comparators, quartile_band, trend
 
 BRISTOL = reference.local_authority("801")
 
@@ -19,9 +19,9 @@ def test_england_and_region_match_the_published_figures():
     row = comparators(one_result("rereferrals_12m_pct", 20.0), "801").iloc[0]
     assert row.published_year == 2025
     assert row.england_value == pytest.approx(22.6)
-    series = published_series("rereferrals_12m_pct", BRISTOL)
-    south_west = series[(series.geography == "Region") & (series.time_period == 2025)]
-    assert row.region_value == pytest.approx(float(south_west.value.iloc[0]))
+    series = trend("rereferrals_12m_pct", BRISTOL).set_index("time_period")
+    assert row.region_value == pytest.approx(series.loc[2025, "region_value"])
+    assert row.sn_median_value == pytest.approx(series.loc[2025, "sn_median_value"])
 
 
 def test_statistical_neighbour_median_is_the_median_of_the_ten():
@@ -44,8 +44,7 @@ def test_quartile_bands_read_through_polarity(value, polarity, band):
 
 
 def test_direction_of_travel_uses_polarity():
-    own = published_series("rereferrals_12m_pct", BRISTOL)
-    latest = own[(own.geography == "Local authority")].sort_values("time_period").value.iloc[-1]
+    latest = trend("rereferrals_12m_pct", BRISTOL).la_value.iloc[-1]
     better = comparators(one_result("rereferrals_12m_pct", latest - 5), BRISTOL).iloc[0]
     worse = comparators(one_result("rereferrals_12m_pct", latest + 5), BRISTOL).iloc[0]
     assert (better.direction, worse.direction) == ("Improved", "Worsened")
@@ -56,3 +55,10 @@ def test_indicators_dfe_does_not_publish_have_no_comparators():
     row = comparators(one_result("unmet_need_pct", 40.0), BRISTOL).iloc[0]
     assert row.la_value == 40.0
     assert pd.isna(row.england_value)
+
+
+def test_trend_runs_over_the_published_years():
+    series = trend("cla_rate_per_10k", "801")
+    assert list(series.time_period) == [2021, 2022, 2023, 2024, 2025]
+    assert series.england_value.iloc[-1] == pytest.approx(67)
+    assert series.notna().all().all()

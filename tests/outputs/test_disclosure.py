@@ -61,7 +61,7 @@ def test_a_small_total_is_itself_suppressed():
     assert recoverable_cells(published, table) == []
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     arrays(np.int64, st.tuples(st.integers(2, 5), st.integers(2, 5)),
            elements=st.one_of(st.integers(0, 12), st.integers(0, 60))),

@@ -88,6 +88,7 @@ def test_research_outputs_use_their_agreement_threshold(snapshot, tmp_path):
     (["--snapshot", "missing.duckdb"], "no such snapshot file"),
     (["--period", "2026"], "not a month"),
     (["--output-class", "tabloid"], "unknown output class"),
+    (["--indicator", "happiness_index"], "unknown indicator"),
 ])
 def test_user_errors_are_one_line_without_a_traceback(warehouse_path, tmp_path, args, message):
     base = ["--snapshot", str(warehouse_path), "--out", str(tmp_path / "out")]
@@ -97,3 +98,10 @@ def test_user_errors_are_one_line_without_a_traceback(warehouse_path, tmp_path, 
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_catalogue_can_be_listed(warehouse_path):
+    result = subprocess.run([sys.executable, "-m", "kinsight", "indicators", "--list"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "gld_pct\tChildren reaching a good level of development" in result.stdout

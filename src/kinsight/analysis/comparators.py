@@ -51,18 +51,25 @@ def _direction(value: float, previous: float, polarity: str) -> str:
     return "Improved" if improved else "Worsened"
 
 
-def published_series(indicator_id: str, la: reference.LocalAuthority) -> pd.DataFrame:
-    """The LA's, its region's and England's published values of one indicator by year."""
+def trend(indicator_id: str, la: str | reference.LocalAuthority) -> pd.DataFrame:
+    """The published series of one indicator by year: the LA, the median of its statistical
+    neighbours, its region and England (``time_period, la_value, sn_median_value,
+    region_value, england_value``), for a trend chart beside the LA's own latest figure."""
+    la = reference.local_authority(la) if isinstance(la, str) else la
     table = reference.published()
     rows = table[table["indicator_id"] == indicator_id]
-    mine = rows[(rows["geographic_level"] == "Local authority") & (rows["old_la_code"] == la.old_la_code)]
-    region = rows[(rows["geographic_level"] == "Regional") & (rows["region_code"] == la.region_code)]
-    england = rows[rows["geographic_level"] == "National"]
-    frames = [
-        part[["time_period", "value"]].assign(geography=name)
-        for name, part in (("Local authority", mine), ("Region", region), ("England", england))
-    ]
-    return pd.concat(frames, ignore_index=True)
+    level = rows["geographic_level"]
+    las = rows[level == "Local authority"]
+    neighbours = las[las["old_la_code"].isin(reference.statistical_neighbours(la))]
+    series = {
+        "la_value": las[las["old_la_code"] == la.old_la_code].set_index("time_period")["value"],
+        "sn_median_value": neighbours.groupby("time_period")["value"].median(),
+        "region_value": rows[(level == "Regional") & (rows["region_code"] == la.region_code)]
+        .set_index("time_period")["value"],
+        "england_value": rows[level == "National"].set_index("time_period")["value"],
+    }
+    frame = pd.DataFrame(series).rename_axis("time_period").reset_index()
+    return frame.sort_values("time_period").reset_index(drop=True)
 
 
 def _compare(item: Indicator, value: float, period: str, la: reference.LocalAuthority,
@@ -77,7 +84,8 @@ def _compare(item: Indicator, value: float, period: str, la: reference.LocalAuth
     las = latest[latest["geographic_level"] == "Local authority"]
     by_la = las.set_index("old_la_code")["value"]
     all_values = las["value"].to_numpy(dtype=float)
-    region = latest[(latest["geographic_level"] == "Regional") & (latest["region_code"] == la.region_code)]
+    region = latest[(latest["geographic_level"] == "Regional")
+                    & (latest["region_code"] == la.region_code)]
     england = latest[latest["geographic_level"] == "National"]
     sn_values = by_la.reindex(neighbours).dropna()
     published_own = float(by_la.get(la.old_la_code, np.nan))

@@ -136,7 +136,8 @@ def funnel(results: pd.DataFrame, indicator_id: str, *, period: str | None = Non
                            "x": list(map(float, sizes)), "y": list(map(float, values)),
                            "line": {"color": colour, "dash": "dash"}})
     figure = {"data": traces, "layout": {
-        "title": {"text": f"{item.title}: wards against {'deprivation' if adjust_for_deprivation else 'the LA'}"},
+        "title": {"text": f"{item.title}: wards against "
+                          f"{'deprivation' if adjust_for_deprivation else 'the LA'}"},
         "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}},
     }}
     return {"figure": figure, "table": table}

@@ -8,6 +8,7 @@ breakdown for every period come back from a single pass over the data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import duckdb
@@ -26,8 +27,10 @@ RESULT_COLUMNS = [
 TOTAL = "Total"
 
 _MACROS = {
-    "truthy": "(x) AS coalesce(lower(trim(CAST(x AS VARCHAR))) IN ('true', '1', 'y', 'yes', 't'), FALSE)",
-    "age_at": "(dob, d) AS year(d) - year(dob) - CASE WHEN strftime(d, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END",
+    "truthy": """(x) AS coalesce(
+        lower(trim(CAST(x AS VARCHAR))) IN ('true', '1', 'y', 'yes', 't'), FALSE)""",
+    "age_at": """(dob, d) AS year(d) - year(dob)
+        - CASE WHEN strftime(d, '%m%d') < strftime(dob, '%m%d') THEN 1 ELSE 0 END""",
     # Monday-to-Friday days after `a` up to and including `b`; bank holidays are not removed.
     "working_days": """(a, b) AS CASE WHEN b < a THEN NULL ELSE
         (date_diff('day', a, b) // 7) * 5
@@ -88,14 +91,34 @@ def _create_tables(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) ->
 
 
 def prepare(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
-    """Give the connection everything indicator SQL may use (see indicators.yaml)."""
+    """Give the connection the tables and macros indicator SQL may use (see indicators.yaml).
+    The library's shared views are made on first use by :func:`ensure_views`."""
     for name, body in _MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
     _create_tables(con, periods)
-    views = {"person_dims": _PERSON_DIMS, **library().views}
-    for name, sql in views.items():
+    for name in _views():
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _views() -> dict[str, str]:
+    return {"person_dims": _PERSON_DIMS, **library().views}
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Materialise (as TEMP tables, once per :func:`prepare`) every shared view ``sql`` names,
+    after the views those name: each is then computed once, not once per indicator."""
+    views = _views()
+    for name in views:
+        if not re.search(rf"\b{name}\b", sql):
+            continue
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        ).fetchone()[0]
+        if exists:
+            continue
+        ensure_views(con, views[name])
         try:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+            con.execute(f"CREATE TEMP TABLE {name} AS {views[name]}")
         except (duckdb.CatalogException, duckdb.BinderException) as error:
             raise KinsightError(
                 f"the snapshot lacks what the view {name} needs: {_first_line(error)}"
@@ -111,50 +134,93 @@ def _breakdown_expression(name: str) -> str:
     return f"coalesce(CAST({source}.{name} AS VARCHAR), 'Not known')"
 
 
-def _aggregate_sql(item: Indicator, breakdowns: Sequence[str]) -> list[str]:
-    """The queries for one indicator: (period, breakdown, level, numerator, denominator, children)."""
-    head = f"WITH units AS ({item.units_sql})"
-    total = (
-        "SELECT u.period, '{b}' AS breakdown, {level} AS level, "
-        "sum(CAST(u.numerator AS DOUBLE)) AS numerator, count(*) AS denominator, "
-        "count(DISTINCT u.person_id) AS children "
-        "FROM {source} u LEFT JOIN person_dims d USING (person_id) GROUP BY ALL"
+def _level_columns(breakdowns: Sequence[str]) -> tuple[str, str]:
+    """CASE expressions naming the breakdown and level of a GROUPING SETS row."""
+    if not breakdowns:
+        return f"'{TOTAL}'", f"'{TOTAL}'"
+    names = " ".join(
+        f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN '{b}'" for b in breakdowns
     )
-    if not item.distinct_total:
-        sets = ["(u.period)"] + [f"(u.period, {_breakdown_expression(b)})" for b in breakdowns]
-        levels = " ".join(
-            f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN {_breakdown_expression(b)}"
-            for b in breakdowns
-        )
-        names = " ".join(
-            f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN '{b}'" for b in breakdowns
-        )
-        level_case = f"CASE {levels} ELSE '{TOTAL}' END" if breakdowns else f"'{TOTAL}'"
-        name_case = f"CASE {names} ELSE '{TOTAL}' END" if breakdowns else f"'{TOTAL}'"
-        return [
-            f"{head} SELECT u.period, {name_case} AS breakdown, {level_case} AS level, "
-            "sum(CAST(u.numerator AS DOUBLE)) AS numerator, count(*) AS denominator, "
-            "count(DISTINCT u.person_id) AS children "
-            "FROM units u LEFT JOIN person_dims d USING (person_id) "
-            f"GROUP BY GROUPING SETS ({', '.join(sets)})"
-        ]
-    # One child under several levels: each grouping counts a child once within it.
-    queries = [
-        f"{head} " + total.format(
-            b=TOTAL, level=f"'{TOTAL}'",
-            source="(SELECT DISTINCT period, person_id, numerator FROM units)",
-        )
+    levels = " ".join(
+        f"WHEN NOT GROUPING({_breakdown_expression(b)}) THEN {_breakdown_expression(b)}"
+        for b in breakdowns
+    )
+    return f"CASE {names} ELSE '{TOTAL}' END", f"CASE {levels} ELSE '{TOTAL}' END"
+
+
+_SUMS = ("sum(CAST(u.numerator AS DOUBLE)) AS numerator, count(*) AS denominator, "
+         "count(DISTINCT u.person_id) AS children")
+
+
+def _batch_sql(items: Sequence[Indicator], breakdowns: Sequence[str]) -> str:
+    """One query for several indicators offering the same breakdowns: their units side by
+    side, aggregated together, so the person breakdowns are joined once for all of them."""
+    own = [b for b in breakdowns if b not in PERSON_BREAKDOWNS]
+    columns = ", ".join(["period", "person_id", "numerator", *own])
+    ctes = ", ".join(f"u{i} AS ({item.units_sql})" for i, item in enumerate(items))
+    union = " UNION ALL ".join(
+        f"SELECT '{item.id}' AS indicator_id, {columns} FROM u{i}" for i, item in enumerate(items)
+    )
+    sets = ["(u.indicator_id, u.period)"] + [
+        f"(u.indicator_id, u.period, {_breakdown_expression(b)})" for b in breakdowns
     ]
-    for b in breakdowns:
-        column = f"u.{b}" if b not in PERSON_BREAKDOWNS else "d." + b
-        source = (
-            f"(SELECT DISTINCT period, person_id, numerator, {b} FROM units)"
-            if b not in PERSON_BREAKDOWNS
-            else "(SELECT DISTINCT period, person_id, numerator FROM units)"
+    name_case, level_case = _level_columns(breakdowns)
+    return (
+        f"WITH {ctes}, units AS ({union}) "
+        f"SELECT u.indicator_id, u.period, {name_case} AS breakdown, {level_case} AS level, "
+        f"{_SUMS} "
+        "FROM units u LEFT JOIN person_dims d USING (person_id) "
+        f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+
+
+def _distinct_sql(item: Indicator, breakdowns: Sequence[str]) -> list[str]:
+    """Queries for an indicator where one child may sit under several levels of a breakdown:
+    each grouping counts a child once within it."""
+    queries = []
+    for b in [TOTAL, *breakdowns]:
+        own = b not in PERSON_BREAKDOWNS and b != TOTAL
+        kept = f", {b}" if own else ""
+        level = (f"'{TOTAL}'" if b == TOTAL
+                 else f"coalesce(CAST({'u' if own else 'd'}.{b} AS VARCHAR), 'Not known')")
+        queries.append(
+            f"WITH units AS ({item.units_sql}) "
+            f"SELECT '{item.id}' AS indicator_id, u.period, '{b}' AS breakdown, {level} AS level, "
+            f"{_SUMS} FROM (SELECT DISTINCT period, person_id, numerator{kept} FROM units) u "
+            "LEFT JOIN person_dims d USING (person_id) GROUP BY ALL"
         )
-        level = f"coalesce(CAST({column} AS VARCHAR), 'Not known')"
-        queries.append(f"{head} " + total.format(b=b, level=level, source=source))
     return queries
+
+
+def _queries(items: Sequence[Indicator], chosen: set[str] | None,
+             batch_size: int = 40) -> list[tuple[list[Indicator], str]]:
+    """Every query to run, with the indicators each one answers for."""
+    batches: dict[tuple[str, ...], list[Indicator]] = {}
+    queries = []
+    for item in items:
+        wanted = tuple(b for b in item.breakdowns if chosen is None or b in chosen)
+        if item.distinct_total:
+            queries += [([item], sql) for sql in _distinct_sql(item, wanted)]
+        else:
+            batches.setdefault(wanted, []).append(item)
+    for wanted, group in batches.items():
+        for start in range(0, len(group), batch_size):
+            part = group[start:start + batch_size]
+            queries.append((part, _batch_sql(part, wanted)))
+    return queries
+
+
+def _run(con: duckdb.DuckDBPyConnection, items: list[Indicator], sql: str,
+         chosen: set[str] | None) -> pd.DataFrame:
+    ensure_views(con, sql)
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as error:
+        if len(items) == 1:
+            raise KinsightError(f"indicator {items[0].id}: {_first_line(error)}") from None
+        # Run the batch one by one, so the message names the indicator at fault.
+        return pd.concat([_run(con, [item], sql1, chosen)
+                          for item in items for _, sql1 in _queries([item], chosen)])
 
 
 def _values(frame: pd.DataFrame, units: dict[str, Indicator], periods: dict[str, Period],
@@ -241,19 +307,13 @@ def compute(
     chosen = None if breakdowns is None else set(breakdowns)
     prepare(con, pieces)
     by_label = {p.label: p for p in pieces}
-    frames = []
-    for indicator_id in ids:
-        item = lib.indicators[indicator_id]
-        if by in ("month", "quarter") and item.frequency == "annual":
-            continue  # annual returns (OC3, EYFSP) give nothing month by month
-        wanted = [b for b in item.breakdowns if chosen is None or b in chosen]
-        for sql in _aggregate_sql(item, wanted):
-            try:
-                raw = con.execute(sql).df()
-            except duckdb.Error as error:
-                raise KinsightError(f"indicator {indicator_id}: {_first_line(error)}") from None
-            frames.append(raw.assign(indicator_id=indicator_id))
-        frames.append(_empty_totals(indicator_id, pieces))
+    items = [
+        lib.indicators[i] for i in ids
+        # annual returns (OC3, EYFSP) give nothing month by month
+        if not (by in ("month", "quarter") and lib.indicators[i].frequency == "annual")
+    ]
+    frames = [_run(con, group, sql, chosen) for group, sql in _queries(items, chosen)]
+    frames += [_empty_totals(item.id, pieces) for item in items]
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     result = pd.concat(frames, ignore_index=True)

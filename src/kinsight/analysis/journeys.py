@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kinsight.analysis.engine import prepare
+from kinsight.analysis.engine import ensure_views, prepare
 from kinsight.analysis.periods import Period, parse_period
 from kinsight.core.errors import KinsightError
 
@@ -67,6 +67,7 @@ def journeys(con: duckdb.DuckDBPyConnection, period: str | Period = "2025-04..20
         f"SELECT '{stage}' AS stage, person_id, entered FROM ({sql}) AS s(person_id, entered)"
         for stage, (_, sql) in STAGES.items()
     )
+    ensure_views(con, union)
     firsts = con.execute(f"""
         WITH entries AS ({union}),
         firsts AS (SELECT person_id, stage, min(entered) AS entered FROM entries
@@ -80,7 +81,8 @@ def journeys(con: duckdb.DuckDBPyConnection, period: str | Period = "2025-04..20
     firsts = firsts.sort_values(["person_id", "entered", "rank"])
     firsts["next"] = firsts.groupby("person_id")["stage"].shift(-1)
     links = (firsts.dropna(subset=["next"]).groupby(["stage", "next"]).size()
-             .rename("children").reset_index().rename(columns={"stage": "source", "next": "target"}))
+             .rename("children").reset_index()
+             .rename(columns={"stage": "source", "next": "target"}))
     small = (links["children"] > 0) & (links["children"] < threshold)
     shown = links[~small].reset_index(drop=True)
     nodes = [{"id": stage, "label": label} for stage, (label, _) in STAGES.items()]
@@ -110,6 +112,7 @@ def time_to_event(con: duckdb.DuckDBPyConnection, kind: str = "rereferral",
         raise KinsightError(f"unknown time-to-event measure {kind!r}: {', '.join(EVENTS)}")
     chosen = _period(period)
     prepare(con, [chosen])
+    ensure_views(con, EVENTS[kind][1])
     frame = con.execute(f"""
         SELECT start, CASE WHEN event <= ? THEN event END AS event
         FROM ({EVENTS[kind][1]}) WHERE start <= ? AND start IS NOT NULL

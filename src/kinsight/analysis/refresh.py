@@ -66,7 +66,8 @@ def _published_values(source: Path, population: pd.DataFrame) -> pd.DataFrame:
             out = (100 * numerator / denominator).rename("value").reset_index()
         else:
             rows = _filtered(frame, spec.get("where"))
-            columns = spec["numerator"] if isinstance(spec["numerator"], list) else [spec["numerator"]]
+            columns = spec["numerator"]
+            columns = columns if isinstance(columns, list) else [columns]
             numerator = sum(_numeric(rows[column]) for column in columns)
             out = rows[_GEOGRAPHY].assign(numerator=numerator.values)
             if spec["denominator"] == "population":

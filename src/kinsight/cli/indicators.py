@@ -42,6 +42,7 @@ def indicators(
     series: str = typer.Option("month,quarter", help="Series to add: month, quarter, none."),
     output_class: str = typer.Option("official_statistics", help="Disclosure rules to apply."),
     threshold: int = typer.Option(None, help="Suppression threshold (default: the class's)."),
+    only: list[str] = typer.Option(None, "--indicator", help="Only this indicator (repeatable)."),
     list_only: bool = typer.Option(False, "--list", help="List the indicators and stop."),
 ) -> None:
     """Compute every indicator for the period, with comparators, through disclosure control,
@@ -52,12 +53,13 @@ def indicators(
     console = Console()
     if list_only:
         for item in catalogue():
-            console.print(f"{item.id}\t{item.title}", highlight=False, soft_wrap=True)
+            typer.echo(f"{item.id}\t{item.title}")  # tab-separated, for scripts
         return
     kinds = [] if series.strip() in ("", "none") else [s.strip() for s in series.split(",")]
     con = _open(config, snapshot)
     try:
         written = publish_indicators(con, out, period, la=la, series=kinds,
+                                     indicator_ids=only or None,
                                      output_class=output_class, threshold=threshold)
     finally:
         con.close()

@@ -248,7 +248,8 @@ def protect(table: pd.DataFrame, output_class: str | Rules = "official_statistic
 
     Rows and columns labelled ``Total`` (or ``All``) are its margins, and the protection
     holds against them: include every total that is published anywhere as a margin here
-    (differencing against totals published only in other tables is not seen). Returns the same shape with
+    (differencing against totals published only in other tables is not seen). Returns the
+    same shape with
     suppressed cells as ``c`` and, if the rules round, rounded counts.
     """
     rules = rules_for(output_class)
@@ -274,7 +275,8 @@ def protect(table: pd.DataFrame, output_class: str | Rules = "official_statistic
             for r in rows:
                 for c in columns:
                     out.iat[r, c] = (
-                        SUPPRESSED if hidden[a, b] else round_count(values[r, c], rules.rounding_base)
+                        SUPPRESSED if hidden[a, b]
+                        else round_count(values[r, c], rules.rounding_base)
                     )
     return out
 
@@ -311,7 +313,8 @@ def recoverable_cells(published: pd.DataFrame, truth: pd.DataFrame) -> list[tupl
 # --------------------------------------------------------------------------- indicator results
 
 
-def _protect_group(group: pd.DataFrame, rules: Rules, unit: str, distinct_total: bool) -> pd.DataFrame:
+def _protect_group(group: pd.DataFrame, rules: Rules, unit: str,
+                   distinct_total: bool) -> pd.DataFrame:
     """One indicator in one period: its total row and every breakdown level."""
     counted = unit != "per_10k"  # a rate's denominator is a population, not a count of children
     numerators = group["numerator"].to_numpy(dtype=float)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from kinsight.analysis import compute, reference
 from kinsight.analysis.catalogue import library
-from kinsight.analysis.comparators import comparators
+from kinsight.analysis.comparators import comparators, trend
 from kinsight.analysis.engine import snapshot_la
 from kinsight.analysis.periods import parse_period, split
 from kinsight.core.errors import KinsightError
@@ -32,6 +32,15 @@ def _display(protected: pd.DataFrame) -> pd.DataFrame:
         ["indicator_id", "indicator", "period", "breakdown", "level", "numerator",
          "denominator", "value", "gap"]
     ]
+
+
+def _trends(indicator_ids, la: reference.LocalAuthority) -> pd.DataFrame:
+    titles = {i: item.title for i, item in library().indicators.items()}
+    frames = [trend(i, la).assign(indicator_id=i, indicator=titles[i]) for i in indicator_ids]
+    frames = [f for f in frames if len(f)]
+    columns = ["indicator_id", "indicator", "time_period", "la_value", "sn_median_value",
+               "region_value", "england_value"]
+    return pd.concat(frames)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def _definitions() -> pd.DataFrame:
@@ -94,6 +103,9 @@ def publish_indicators(
         *[workbook.Sheet(f"Indicators by {by}, {whole.label}",
                          f"Each indicator computed for every {by} of the period.",
                          _display(run)) for by, (run, _) in runs.items()],
+        workbook.Sheet("Published trend: the LA, its statistical neighbours, region and England",
+                       "The published value of each indicator DfE also publishes, by year.",
+                       _trends(compared["indicator_id"].unique(), local)),
         workbook.Sheet("Indicator definitions", "How each indicator is calculated.",
                        _definitions()),
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,14 +162,28 @@ FORMATS: dict[str, Reader] = {
 
 
 def reader_digest(source: SourceConfig) -> str:
-    """Changes whenever the way this source is read and typed changes (for caches)."""
+    """Changes whenever the way this source is read and typed changes (for caches).
+
+    It covers the reading code itself as well as the declarations, so an upgrade
+    that reads a format differently never reuses tables the old code made.
+    """
+    from kinsight.sources import annex_a, files, schema
+
+    modules = [files, schema, sys.modules[__name__]]
+    declarations: list[Path] = []
+    if source.format == "ssda903":
+        modules.append(ssda903)
+        declarations = sorted(ssda903.SCHEMA_FOLDER.glob("*.yaml"))
+    elif source.format == "cin_xml":
+        modules.append(cin_census)
+        declarations = sorted(cin_census.SCHEMAS.glob("*.yaml"))
+    elif source.format == "annex_a":
+        modules.append(annex_a)
+    digest = hashlib.sha256()
+    for path in [*(Path(m.__file__) for m in modules), *declarations]:
+        digest.update(path.read_bytes())
     if source.format not in RETURN_SCHEMAS:
-        return schema_of(source).digest
-    module, folder = {"ssda903": (ssda903, ssda903.SCHEMA_FOLDER),
-                      "cin_xml": (cin_census, cin_census.SCHEMAS)}[source.format]
-    digest = hashlib.sha256(Path(module.__file__).read_bytes())
-    for layout in sorted(folder.glob("*.yaml")):
-        digest.update(layout.read_bytes())
+        digest.update(schema_of(source).digest.encode())
     return digest.hexdigest()[:16]
 
 

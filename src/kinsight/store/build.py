@@ -80,11 +80,17 @@ def _fill(con, table: Table, source_table: str, columns: dict[str, str], loaded:
     types = {f.name: f.type for f in data.schema}
     select = [_converted(expression, table.columns[column], types) for column, expression in columns.items()]
     target = ", ".join(f'"{c}"' for c in (*LINEAGE, *columns))
+    # A row whose record was not linked (a child only in last year's return) still
+    # reaches its person when the source's ids are LA child ids: equal ids within
+    # one namespace are the same child (contracts §1).
+    by_la_id = loaded.config.options.get("id_namespace") == "la_child_id"
     con.execute(
         f"""INSERT INTO "{table.name}" ({target})
-            SELECT c.person_id, ?, f.record_id, f."{FILE}", f.row_number, f."{LOAD_ID}", {", ".join(select)}
-            FROM feed f LEFT JOIN clusters c ON c.source = ? AND c.record_id = f.record_id""",
-        [loaded.config.name, loaded.config.name],
+            SELECT coalesce(c.person_id, l.person_id), ?, f.record_id, f."{FILE}", f.row_number, f."{LOAD_ID}",
+                   {", ".join(select)}
+            FROM feed f LEFT JOIN clusters c ON c.source = ? AND c.record_id = f.record_id
+                 LEFT JOIN la_child_ids l ON ? AND l.la_child_id = f.record_id""",
+        [loaded.config.name, loaded.config.name, by_la_id],
     )
     con.unregister("feed")
 
@@ -153,6 +159,9 @@ def _register_records(con, sources: list[LoadedSource]) -> None:
     con.execute("""CREATE TEMP TABLE linked AS
                    SELECT c.person_id, r.* FROM records r JOIN clusters c USING (source, record_id)
                    WHERE c.person_id IS NOT NULL""")
+    con.execute("""CREATE TEMP TABLE la_child_ids AS
+                   SELECT la_child_id, min(person_id) AS person_id FROM linked
+                   WHERE la_child_id IS NOT NULL GROUP BY la_child_id""")
 
 
 def _column(table: pa.Table, name: str, kind: pa.DataType) -> pa.Array:

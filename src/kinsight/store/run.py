@@ -26,7 +26,7 @@ import pyarrow as pa
 from kinsight.core.config import ProjectConfig, SourceConfig
 from kinsight.core.errors import KinsightError
 from kinsight.store.build import SnapshotFacts, build_snapshot
-from kinsight.store.ingest import LoadedSource, ingest_source, sha256_of
+from kinsight.store.ingest import LoadedSource, ingest_source, prune_cache, sha256_of
 from kinsight.store.snapshots import Warehouse
 
 STAGES = ("ingest", "validate", "link", "build", "publish")
@@ -71,7 +71,9 @@ def run_pipeline(config: ProjectConfig, progress: ProgressHook | None = None) ->
             warehouse.publish(snapshot_id, summary)
             keep = config.settings.get("project", {}).get("keep_snapshots")
             summary["removed_snapshots"] = warehouse.apply_retention(int(keep)) if keep else []
+            summary["cache_entries_removed"] = prune_cache(warehouse.cache_dir, loaded)
             tell("publish", 1, 1, f"snapshot {snapshot_id} is current")
+        warehouse.save_summary(snapshot_id, summary)  # now with retention and the publish time
     except BaseException:
         warehouse.discard(snapshot_id)
         raise
