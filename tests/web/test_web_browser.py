@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from web_browser import assert_accessible, browser, keyboard_sign_in, page, press_enter_on  # noqa: F401  (fixtures)
-from conftest import PASSWORD
+from web_helpers import PASSWORD
 from django.utils import timezone
 from warehouse_fixture import CHILD, OTHER_CHILD
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import PASSWORD
+from web_helpers import PASSWORD
 from django.contrib.auth import get_user_model
 from django.test import Client
 
