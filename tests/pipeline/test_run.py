@@ -153,3 +153,17 @@ def test_retention_keeps_the_newest_snapshots(deployment):
     config = load_config(deployment)  # keep_snapshots = 3
     ids = [run_pipeline(config)["snapshot_id"] for _ in range(4)]
     assert [s.snapshot_id for s in Warehouse.of(config).snapshots()] == ids[1:]
+
+
+def test_records_purged_under_retention_never_come_back_when_the_partner_sends_them_again(deployment):
+    config = load_config(deployment)
+    purge_list = config.warehouse / "retention" / "purged.csv"
+    purge_list.parent.mkdir(parents=True)
+    purge_list.write_text("source,record_id,agreement,due_on,purged_at\n"
+                          "health_visiting,HV3,early-help,2026-01-01,2026-01-02T00:00:00\n")
+    summary = run_pipeline(config)
+    health = next(s for s in summary["sources"] if s["name"] == "health_visiting")
+    assert health["rejected_by_reason"]["purged: past the retention of its agreement"] == 1
+    con = open_snapshot(config)
+    assert con.execute("SELECT count(*) FROM asq_reviews WHERE record_id = 'HV3'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM source_records WHERE record_id = 'HV3'").fetchone()[0] == 0

@@ -42,7 +42,7 @@ def test_a_snapshot_being_built_is_neither_listed_nor_current(tmp_path):
 def test_retention_never_removes_the_current_snapshot(tmp_path):
     warehouse = Warehouse(tmp_path)
     ids = [publish(warehouse) for _ in range(4)]
-    (tmp_path / "CURRENT").write_text(ids[0])  # an operator rolled back to the first
+    warehouse.make_current(ids[0])  # an operator rolled back to the first
     removed = warehouse.apply_retention(1)
     assert removed == ids[1:3]
     assert [s.snapshot_id for s in warehouse.snapshots()] == [ids[0], ids[3]]

@@ -69,6 +69,14 @@ def current_snapshot(config: Path = ConfigOption) -> None:
     typer.echo(f"{snapshot.snapshot_id}\t{snapshot.path}")
 
 
+@snapshots_app.command("use")
+def use_snapshot(snapshot_id: str = typer.Argument(..., help="The snapshot readers should use from now on."),
+                 config: Path = ConfigOption) -> None:
+    """Make an existing snapshot the current one (for example to roll back a bad run)."""
+    snapshot = Warehouse.of(load_config(config)).make_current(snapshot_id)
+    console.print(f"Snapshot [bold]{snapshot.snapshot_id}[/] is current.", highlight=False)
+
+
 def _print_summary(summary: dict) -> None:
     table = Table("source", "files (reused)", "rows", "rejected", "cells blanked", title="Sources")
     for source in summary["sources"]:

@@ -37,8 +37,7 @@ from kinsight.core.config import ProjectConfig
 from kinsight.core.errors import KinsightError
 from kinsight.governance import agreements, audit, pseudonymise
 from kinsight.governance.models import Agreement, PurgedRecord, ResearchProject
-
-PURGE_LIST = Path("retention") / "purged.csv"
+from kinsight.governance.purge_list import PURGE_LIST
 
 
 @dataclass(frozen=True)

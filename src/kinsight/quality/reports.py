@@ -98,8 +98,7 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
-    # DuckDB streams millions of findings to CSV without building Python objects.
-    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(folder / 'errors.csv'))} (HEADER, DELIMITER ',')")
+    _write_findings_csv(result.findings, folder / "errors.csv")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
     _write_csv(rules, folder / "rules.csv")
@@ -128,6 +127,16 @@ def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
             "rows": [found.get(r.code, 0) if r.code not in result.skipped else None for r in result.rules],
         }
     )
+
+
+def _write_findings_csv(findings: pa.Table, path: Path) -> None:
+    """errors.csv, batch by batch: the repeated messages are expanded a batch at a time, never all at once."""
+    plain = pa.schema([(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in findings.schema])
+    options = pacsv.WriteOptions(quoting_style="needed")
+    with pacsv.CSVWriter(path, plain, write_options=options) as writer:
+        for batch in findings.to_batches(max_chunksize=100_000):
+            writer.write_batch(pa.RecordBatch.from_arrays([c.cast(f.type) for c, f in zip(batch.columns, plain)],
+                                                          schema=plain))
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:

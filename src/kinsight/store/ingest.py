@@ -115,8 +115,13 @@ class LoadedSource:
         return _without_rejected(combined, rejected)
 
 
-def ingest_source(source: SourceConfig, base: Path, cache_dir: Path) -> LoadedSource:
-    """Read every unit of a source (from the cache where unchanged) and find the rows to reject."""
+def ingest_source(source: SourceConfig, base: Path, cache_dir: Path,
+                  purged: frozenset[str] = frozenset()) -> LoadedSource:
+    """Read every unit of a source (from the cache where unchanged) and find the rows to reject.
+
+    ``purged`` holds the record ids retention has purged: their rows are rejected,
+    so a purged record never comes back because the partner sent it again.
+    """
     key = _config_key(source, reader_digest(source))
     units = []
     for position, path in enumerate(units_of(source, base)):
@@ -125,7 +130,7 @@ def ingest_source(source: SourceConfig, base: Path, cache_dir: Path) -> LoadedSo
         wants_records = position == 0 or source.format in ("csv", "xlsx", "annex_a")
         units.append(_load_unit(source, path, cache_dir / source.name, key, wants_records))
     loaded = LoadedSource(source, schema_name(source), units)
-    loaded.rejected = _rejections(loaded)
+    loaded.rejected = _rejections(loaded, purged)
     return loaded
 
 
@@ -213,10 +218,11 @@ def _config_key(source: SourceConfig, reader_digest: str) -> str:
     return hashlib.sha256(described.encode()).hexdigest()[:12]
 
 
-def _rejections(loaded: LoadedSource) -> list[dict[str, Any]]:
-    """Rows without a record id, and rows reusing an id already seen, in every table."""
+def _rejections(loaded: LoadedSource, purged: frozenset[str]) -> list[dict[str, Any]]:
+    """Rows without a record id, rows reusing an id already seen, and purged records, in every table."""
     rejected = []
     con = duckdb.connect()
+    con.register("purged", pa.table({RECORD_ID: pa.array(sorted(purged), pa.string())}))
     names = sorted({name for unit in loaded.units for name in unit.tables})
     for name in names:
         ids = [
@@ -232,11 +238,14 @@ def _rejections(loaded: LoadedSource) -> list[dict[str, Any]]:
         rows = con.execute(f"""
             SELECT {FILE}, {ROW_NUMBER}, {RECORD_ID},
                    CASE WHEN {RECORD_ID} IS NULL THEN 'no record id'
+                        WHEN {RECORD_ID} IN (SELECT {RECORD_ID} FROM purged)
+                        THEN 'purged: past the retention of its agreement'
                         ELSE 'record id already used at ' || first_file || ' row ' || first_row END
             FROM (SELECT *, first({FILE}) OVER w AS first_file, first({ROW_NUMBER}) OVER w AS first_row,
                          row_number() OVER w AS n
                   FROM ids WINDOW w AS (PARTITION BY {RECORD_ID} ORDER BY unit, {ROW_NUMBER}))
             WHERE {RECORD_ID} IS NULL OR ({'n > 1' if unique else 'false'})
+               OR {RECORD_ID} IN (SELECT {RECORD_ID} FROM purged)
             ORDER BY unit, {ROW_NUMBER}
         """).fetchall()
         rejected += [{"file": f, "row_number": r, "record_id": i, "table": name, "reason": why}

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from kinsight.core.config import ProjectConfig, SourceConfig
 from kinsight.core.errors import KinsightError
+from kinsight.governance.purge_list import read_purge_list
 from kinsight.store.build import SnapshotFacts, build_snapshot
 from kinsight.store.ingest import LoadedSource, ingest_source, prune_cache, sha256_of
 from kinsight.store.snapshots import Warehouse
@@ -99,10 +100,12 @@ def _naming(source: str):
 
 def _ingest(config: ProjectConfig, warehouse: Warehouse, tell: ProgressHook) -> list[LoadedSource]:
     loaded = []
+    purged = read_purge_list(config.warehouse)
     for done, source in enumerate(config.sources):
         tell("ingest", done, len(config.sources), source.name)
         with _naming(source.name):
-            loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir))
+            loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir,
+                                        purged.get(source.name, frozenset())))
     tell("ingest", len(config.sources), len(config.sources), "all sources read")
     return loaded
 

@@ -130,6 +130,12 @@ class Warehouse:
         _write_atomic(self.root / "CURRENT", snapshot_id + "\n")
         return Snapshot(snapshot_id, final, True)
 
+    def make_current(self, snapshot_id: str) -> Snapshot:
+        """Point ``CURRENT`` at an existing snapshot (to roll back a bad month, say)."""
+        snapshot = self.snapshot(snapshot_id)
+        _write_atomic(self.root / "CURRENT", snapshot.snapshot_id + "\n")
+        return Snapshot(snapshot.snapshot_id, snapshot.path, True)
+
     def save_summary(self, snapshot_id: str, summary: dict[str, Any]) -> None:
         """Write (or rewrite) a snapshot's run summary beside it."""
         path = self.snapshots_dir / f"{snapshot_id}.json"
