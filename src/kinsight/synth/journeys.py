@@ -21,6 +21,7 @@ import pandas as pd
 
 from kinsight.core.reference import postcodes
 from kinsight.synth import population
+from kinsight.synth.identifiers import serial_ids
 from kinsight.synth.model import Setting, parameters, shares
 
 YEAR = 365.25
@@ -466,7 +467,7 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
     referrals.loc[referrals["closure_date"] > ref, ["closure_date", "reason_for_closure"]] = [-1, ""]
     referrals.loc[referrals["cpp_end"] > ref, "cpp_end"] = -1
     referrals.loc[referrals["cin_plan_end"] > ref, "cin_plan_end"] = -1
-    referrals.insert(0, "referral_id", np.char.add("R", np.char.zfill(np.arange(1, len(referrals) + 1).astype(str), 7)))
+    referrals.insert(0, "referral_id", serial_ids("R", np.arange(1, len(referrals) + 1)))
     categories = params["cpp_category"]
     referrals["initial_category"] = pick(rng, categories, len(referrals))
     referrals["latest_category"] = np.where(rng.random(len(referrals)) < 0.85, referrals["initial_category"],
