@@ -9,8 +9,10 @@ so the comparison does not depend on how each tool numbers its rows; LA-level ru
 
     .venv/bin/python benchmarks/agreement_cin.py [FILE.xml ...] [--year 2026]
 
-Without files it uses the reference's own fake data (tests/fixtures/) and a fresh
-synthetic LA (``kinsight synth``) with its injected faults. Every difference is
+Without files it uses the reference's own fake data (tests/fixtures/), a fresh
+synthetic LA (``kinsight synth``) with its injected faults, and the same census with
+3% of its values disturbed (removed, dates moved, codes swapped), which exercises
+every rule. Every difference is
 explained in docs/quality-cin.md.
 """
 
@@ -18,22 +20,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
+import random
+import re
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
+
+from lxml import etree
+from reference_env import OUT, reference_python
 
 from kinsight.quality.cin import validate_cin
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "cin-census-reference-fake"
-#: Where the reference's virtual environment is kept between runs.
-REFERENCE_VENV = Path(os.environ.get("KINSIGHT_REFERENCE_VENVS", Path(tempfile.gettempdir()) / "kinsight-reference")) / "cin"
-REFERENCE_PACKAGES = ["csc-validator-be-cin==0.1.13", "numpy<2"]
+#: The reference's own virtual environment, kept between runs (numpy 2 breaks its pandas 1.5).
+REFERENCE_VENV = OUT / "ref-venv-cin"
+REFERENCE_PACKAGES = ("csc-validator-be-cin==0.1.13", "numpy<2")
 LA = "LA"
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Runs inside the reference's environment: validate one file, print JSON findings.
 _REFERENCE_RUN = r"""
@@ -52,30 +59,18 @@ if load_only:
 registry = get_year_ruleset(year)
 validator = cv.CinValidator(data, registry, None)
 issues = validator.full_issue_df
-found = sorted({(str(r), None if c != c else str(c)) for r, c in zip(issues["rule_code"], issues["child_id"])})
+found = sorted({(str(r), None if c != c else str(c))  # c != c: pandas' NaN
+                for r, c in zip(issues["rule_code"], issues["child_id"])})
 la = sorted({str(r) for r in validator.multichild_issues["rule_code"]})
 print(json.dumps({"rules": sorted(str(c) for c in registry), "found": found, "la": la,
                   "load_seconds": loaded - started, "validate_seconds": time.perf_counter() - loaded}))
 """
 
 
-def reference_python() -> Path:
-    """The reference's interpreter, installing it on first use."""
-    python = REFERENCE_VENV / "bin" / "python"
-    if python.exists():
-        return python
-    base = shutil.which("python3.11")
-    if base is None:
-        sys.exit("the reference validator needs Python 3.11 (pandas < 2 has no wheels for later Pythons)")
-    subprocess.run([base, "-m", "venv", str(REFERENCE_VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
-    return python
-
-
 def run_reference(path: Path, year: int, *, load_only: bool = False) -> dict:
     """The reference's findings (or only its XML load time) for one file."""
     done = subprocess.run(
-        [str(reference_python()), "-c", _REFERENCE_RUN, str(path), str(year), "load" if load_only else "all"],
+        [str(reference_python(REFERENCE_VENV, REFERENCE_PACKAGES)), "-c", _REFERENCE_RUN, str(path), str(year), "load" if load_only else "all"],
         capture_output=True, text=True, check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -85,8 +80,9 @@ def kinsight_findings(path: Path, year: int) -> tuple[set[str], set[tuple[str, s
     """Kinsight's rule codes and (rule, child) findings, Header and LA-level as ``LA``."""
     result = validate_cin(path, year, "E09000027")
     found = set()
-    for code, table, child in zip(result.findings["rule_code"].to_pylist(), result.findings["table"].to_pylist(),
-                                  result.findings["child_id"].to_pylist()):
+    findings = result.findings
+    for code, table, child in zip(findings["rule_code"].to_pylist(), findings["table"].to_pylist(),
+                                  findings["child_id"].to_pylist()):
         found.add((code, LA if table == "Header" else child))
     return {r.code for r in result.rules}, found
 
@@ -97,11 +93,13 @@ def compare(path: Path, year: int) -> dict[str, tuple[set, set]]:
     ours_rules, ours = kinsight_findings(path, year)
     theirs = {(code, child) for code, child in reference["found"]} | {(code, LA) for code in reference["la"]}
     by_rule: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for code, child in ours - theirs:
-        by_rule[code][0].add(child)
-    for code, child in theirs - ours:
-        by_rule[code][1].add(child)
     both = set(reference["rules"]) & ours_rules
+    for code, child in ours - theirs:
+        if code in both:
+            by_rule[code][0].add(child)
+    for code, child in theirs - ours:
+        if code in both:
+            by_rule[code][1].add(child)
     print(f"\n== {path.name} (collection year {year}): {len(both)} rules in both; "
           f"only Kinsight: {sorted(ours_rules - set(reference['rules']))}; "
           f"only the reference: {sorted(set(reference['rules']) - ours_rules)}")
@@ -129,14 +127,47 @@ def synthetic_census(folder: Path) -> Path:
     return folder / "returns" / "cin" / "cin_census_2026.xml"
 
 
+def fuzzed_census(source: Path, target: Path, *, rate: float = 0.03, seed: int = 0) -> Path:
+    """``source`` with a share of its values disturbed, to exercise every rule.
+
+    Each value is, with probability ``rate``, removed, or (dates) moved by up to a year,
+    or (codes) swapped for another value of the same element seen in the file or for
+    one that no code list has. Element order is kept, so the file stays schema-shaped.
+    """
+    rng = random.Random(seed)
+    tree = etree.parse(str(source))
+    leaves = [e for e in tree.getroot().find("Children").iter() if len(e) == 0 and e.text]
+    seen: dict[str, list[str]] = defaultdict(list)
+    for leaf in leaves:
+        seen[leaf.tag].append(leaf.text)
+    for leaf in leaves:
+        if leaf.tag == "LAchildID" or rng.random() >= rate:
+            continue
+        roll = rng.random()
+        if roll < 0.25:
+            leaf.getparent().remove(leaf)
+        elif DATE.fullmatch(leaf.text):
+            moved = date.fromisoformat(leaf.text) + timedelta(days=rng.randint(-370, 370))
+            leaf.text = moved.isoformat()
+        elif roll < 0.8:
+            leaf.text = rng.choice(seen[leaf.tag])
+        else:
+            leaf.text = "ZZ"
+    tree.write(str(target), encoding="UTF-8", xml_declaration=True)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--year", type=int, default=2026)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        files = args.files or [FIXTURES / "fake_CIN_data.xml", FIXTURES / "CIN_Census_2024.xml",
-                               synthetic_census(Path(scratch) / "synth")]
+        files = args.files
+        if not files:
+            synthetic = synthetic_census(Path(scratch) / "synth")
+            files = [FIXTURES / "fake_CIN_data.xml", FIXTURES / "CIN_Census_2024.xml", synthetic,
+                     fuzzed_census(synthetic, Path(scratch) / "cin_census_2026_fuzzed.xml")]
         for path in files:
             compare(path, args.year)
 

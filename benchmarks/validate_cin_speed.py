@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from kinsight.quality.cin import validate_cin
 from kinsight.quality.reports import write_reports
 
 sys.path.insert(0, str(Path(__file__).parent))
-from agreement_cin import run_reference, synthetic_census  # noqa: E402
+from agreement_cin import run_reference, synthetic_census
 
 _CHILD_ID = re.compile(rb"<LAchildID>([^<]*)</LAchildID>")
 

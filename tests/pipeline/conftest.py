@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import types
 
+import pipeline_fixtures
 import pytest
 from pipeline_fixtures import ContractChildIndex, make_deployment, read_person_records_double
 
@@ -26,6 +27,7 @@ def contract_linkage(monkeypatch):
 
     module = types.ModuleType("kinsight.sources.person_records")
     module.read_person_records = read_person_records_double
+    module.__file__ = pipeline_fixtures.__file__
     monkeypatch.setitem(sys.modules, "kinsight.sources.person_records", module)
     monkeypatch.setattr(kinsight.linkage, "ChildIndex", ContractChildIndex, raising=False)
     return ContractChildIndex

@@ -205,6 +205,7 @@ def read_person_records_double(source):
 class _LinkageResult:
     def __init__(self, clusters):
         self.clusters = clusters
+        self.changes = []
         self.report = {"clusters": len(set(clusters["person_id"].to_pylist()))}
 
 
@@ -217,6 +218,12 @@ class ContractChildIndex:
     @classmethod
     def open(cls, path):
         return cls(path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return None
 
     def link(self, records):
         import hashlib

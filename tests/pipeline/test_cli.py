@@ -36,6 +36,17 @@ def test_run_then_list_show_and_current(deployment):
     assert json.loads(shown.output)["snapshot_id"] == snapshot_id
 
 
+def test_an_operator_can_roll_back_to_an_earlier_snapshot(deployment):
+    config = str(deployment)
+    kinsight("run", "--config", config)
+    first = kinsight("snapshots", "current", "--config", config).output.split("\t")[0]
+    kinsight("run", "--config", config)
+    assert kinsight("snapshots", "current", "--config", config).output.split("\t")[0] != first
+    used = kinsight("snapshots", "use", first, "--config", config)
+    assert used.exit_code == 0 and first in used.output
+    assert kinsight("snapshots", "current", "--config", config).output.split("\t")[0] == first
+
+
 def test_run_reads_kinsight_toml_in_the_current_folder_by_default(deployment, monkeypatch):
     monkeypatch.chdir(deployment.parent)
     ran = kinsight("run")

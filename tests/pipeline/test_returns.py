@@ -85,10 +85,11 @@ def returns(tmp_path):
           + "C1,01/05/2025,S,V2,N1,U1,PR1,,,,SW1A 1AA,SW1A 2AA,SC123456\n")
     write(tmp_path / "returns/ssda903/2026/reviews.csv", REVIEWS + "C1,27/03/2015,01/06/2025,PN1\n")
     write(tmp_path / "returns/ssda903/2025/header.csv", HEADER + "C1,M,27/03/2015,WBRI,A123456789012,,\n"
-          "C9,F,01/01/2008,WBRI,,,\n")
+          "C9,F,01/01/2008,WBRI,,,\nC2,F,02/01/2012,BAFR,,,\n")
     write(tmp_path / "returns/ssda903/2025/episodes.csv", EPISODES
           + "C1,01/06/2024,S,V2,N1,U1,PR1,01/09/2024,E4A,,SW1A 1AA,SW1A 2AA,\n"
-          + "C9,01/01/2024,S,C2,N1,K2,PR1,,,,SW1A 1AA,SW1A 2AA,\n")
+          + "C9,01/01/2024,S,C2,N1,K2,PR1,,,,SW1A 1AA,SW1A 2AA,\n"
+          + "C2,01/02/2024,S,V2,N1,U4,PR1,01/03/2024,E4A,,SW1A 1AA,SW1A 2AA,\n")
     write(tmp_path / "returns/ssda903/2025/reviews.csv", REVIEWS + "C9,01/01/2008,01/03/2024,PN1\n")
     write(tmp_path / "returns/cin/cin_census_2026.xml", CIN)
     return write(tmp_path / "kinsight.toml", CONFIG)
@@ -101,11 +102,23 @@ def test_episodes_of_both_years_carry_their_collection_year_and_dates(returns):
     episodes = con.execute("""SELECT child, decom::VARCHAR, dec::VARCHAR, collection_year, file
                               FROM cla_episodes ORDER BY collection_year, child""").fetchall()
     assert [e[:4] for e in episodes] == [("C1", "2024-06-01", "2024-09-01", 2025),
+                                         ("C2", "2024-02-01", "2024-03-01", 2025),
                                          ("C9", "2024-01-01", None, 2025),
                                          ("C1", "2025-05-01", None, 2026)]
     # Lineage names the table's own file, not just the return's folder.
-    assert episodes[2][4].endswith("2026/episodes.csv")
-    assert summary["tables"]["cla_episodes"] == 3
+    assert episodes[3][4].endswith("2026/episodes.csv")
+    assert summary["tables"]["cla_episodes"] == 4
+
+
+def test_last_years_rows_reach_their_child_through_the_la_child_id(returns):
+    # C2 left care before this year's 903, so only the CIN census links them now.
+    config = load_config(returns)
+    run_pipeline(config)
+    con = open_snapshot(config)
+    people = dict(con.execute("SELECT child, person_id FROM cla_episodes WHERE collection_year = 2025").fetchall())
+    referred = con.execute("SELECT DISTINCT person_id FROM referrals WHERE record_id = 'C2'").fetchone()[0]
+    assert people["C2"] == referred is not None
+    assert people["C9"] is None  # in no current source: nobody to attach them to
 
 
 def test_tables_without_a_collection_year_hold_the_current_return_only(returns):
@@ -150,3 +163,17 @@ def test_linked_children_of_the_returns_become_persons_with_their_ethnicity(retu
     persons = con.execute("SELECT la_child_id, ethnicity, sex, dob::VARCHAR FROM persons ORDER BY 1").fetchall()
     assert ("C2", "BAFR", "F", "2012-01-02") in persons
     assert ("C1", "WBRI", "M", "2015-03-27") in persons
+
+
+def test_the_returns_give_person_records_through_their_mapping(returns, monkeypatch):
+    monkeypatch.undo()  # the real person records reader
+    from kinsight.sources.person_records import read_person_records
+
+    config = load_config(returns)
+    header = read_person_records(config.source("ssda903"))
+    assert header.select(["source", "record_id", "other_id", "sex", "upn"]).to_pylist() == [
+        {"source": "ssda903", "record_id": "C1", "other_id": "C1", "sex": "M", "upn": "A123456789012"}]
+    assert header["file"][0].as_py().endswith("header.csv") and header["row_number"][0].as_py() == 1
+    children = read_person_records(config.source("cin_census"))
+    assert [str(d) for d in children["dob"].to_pylist()] == ["2015-03-27", "2012-01-02"]
+    assert children["sex"].to_pylist() == ["M", "F"]

@@ -6,12 +6,11 @@ import json
 
 import duckdb
 import pytest
+from pipeline_fixtures import HV_APRIL, write
 
 from kinsight.core.config import load_config
 from kinsight.store import Warehouse, open_snapshot, run_pipeline
 from kinsight.store.model import LINEAGE, tables
-
-from pipeline_fixtures import HV_APRIL, write
 
 
 def test_a_run_publishes_a_snapshot_with_every_source_and_makes_it_current(deployment):
@@ -22,7 +21,7 @@ def test_a_run_publishes_a_snapshot_with_every_source_and_makes_it_current(deplo
     assert warehouse.current_id() == summary["snapshot_id"]
     snapshot = warehouse.snapshot()
     assert snapshot.path.name == f"{summary['snapshot_id']}.duckdb"
-    assert json.loads(snapshot.summary_path.read_text())["snapshot_id"] == summary["snapshot_id"]
+    assert json.loads(snapshot.summary_path.read_text()) == json.loads(json.dumps(summary, default=str))
     assert [s["name"] for s in summary["sources"]] == [s.name for s in config.sources]
     con = open_snapshot(config)
     assert con.execute("SELECT count(*) FROM asq_reviews").fetchone()[0] == 3
@@ -126,6 +125,20 @@ def test_a_monthly_refresh_reads_only_the_new_extract_and_keeps_earlier_snapshot
     assert open_snapshot(config).execute("SELECT count(*) FROM asq_reviews").fetchone()[0] == 4
     assert open_snapshot(config, first["snapshot_id"]).execute(
         "SELECT count(*) FROM asq_reviews").fetchone()[0] == 3
+
+
+def test_a_replaced_extract_is_read_again_and_its_old_cache_entry_removed(deployment):
+    config = load_config(deployment)
+    run_pipeline(config)
+    path = deployment.parent / "partners/homelessness/homelessness_2025-03.csv"
+    path.write_text(path.read_text().replace("eviction", "family evicted"))
+    summary = run_pipeline(config)
+    homelessness = next(s for s in summary["sources"] if s["name"] == "homelessness")
+    assert homelessness["files_reused"] == 0
+    assert summary["cache_entries_removed"] == 1
+    assert len(list((Warehouse.of(config).cache_dir / "homelessness").iterdir())) == 1
+    assert open_snapshot(config).execute("SELECT DISTINCT reason FROM homelessness").fetchall() == [
+        ("family evicted",)]
 
 
 def test_an_unchanged_file_keeps_its_load_id_across_runs(deployment):

@@ -9,7 +9,13 @@ from pipeline_fixtures import ANNEX_A, write_xlsx
 from kinsight.core.errors import KinsightError, UnusableInput
 from kinsight.sources.annex_a import read_children, read_lists
 from kinsight.sources.files import with_row_numbers
-from kinsight.sources.schema import fields_in_year, fields_of, load_schema, schema_names, type_columns
+from kinsight.sources.schema import (
+    fields_in_year,
+    fields_of,
+    load_schema,
+    schema_names,
+    type_columns,
+)
 
 #: docs/contracts.md §2: each partner source the synthetic LA writes, with its record id.
 CONTRACT_SOURCES = {
@@ -95,6 +101,8 @@ def test_annex_a_lists_are_found_by_sheet_name_and_columns_by_pattern(tmp_path):
     assert str(lists[2]["Early Help Start Date"][0]) == "2025-01-05"
     assert [(i.field, i.count, i.first_row) for i in issues] == [
         ("List 1 - Contacts / Date of Contact", 1, 2)]
+    # Drop-down answers lose their option letter: "b) Female" is "Female".
+    assert lists[1]["Gender"].to_pylist() == ["Female", "Male"]
 
 
 def test_annex_a_children_are_distinct_across_lists_with_their_first_row(tmp_path):

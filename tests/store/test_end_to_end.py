@@ -43,7 +43,6 @@ def _records(con) -> dict[tuple[str, str], str]:
 
 def test_every_source_of_the_synthetic_la_lands_with_lineage_on_every_row(la):
     _, config, first, *_ = la
-    assert not [s for s in first["sources"] if s.get("skipped")]
     assert all(s["rows"] > 0 for s in first["sources"])
     assert {"ssda903", "cin_census"} <= set(first["validation"])
     assert "skipped" not in first["linkage"]
@@ -83,7 +82,8 @@ def test_a_monthly_refresh_reads_only_the_new_extracts_and_keeps_person_ids(la):
     reused = sum(s["files_reused"] for s in second["sources"])
     files = sum(s["files"] for s in second["sources"])
     assert files - reused == len(updates)
-    assert second["linkage"]["new"] == sum(1 for u in updates for _ in open(u, encoding="utf-8")) - len(updates)
+    new_rows = sum(len(u.read_text("utf-8").splitlines()) - 1 for u in updates)  # less each header
+    assert second["linkage"]["new"] == new_rows
     assert second["linkage"]["unchanged"] == first["linkage"]["records"]
     again = _records(open_snapshot(config))
     moved = [k for k, person in first_records.items() if again[k] != person]

@@ -69,12 +69,17 @@ def current_snapshot(config: Path = ConfigOption) -> None:
     typer.echo(f"{snapshot.snapshot_id}\t{snapshot.path}")
 
 
+@snapshots_app.command("use")
+def use_snapshot(snapshot_id: str = typer.Argument(..., help="The snapshot readers should use from now on."),
+                 config: Path = ConfigOption) -> None:
+    """Make an existing snapshot the current one (for example to roll back a bad run)."""
+    snapshot = Warehouse.of(load_config(config)).make_current(snapshot_id)
+    console.print(f"Snapshot [bold]{snapshot.snapshot_id}[/] is current.", highlight=False)
+
+
 def _print_summary(summary: dict) -> None:
     table = Table("source", "files (reused)", "rows", "rejected", "cells blanked", title="Sources")
     for source in summary["sources"]:
-        if source.get("skipped"):
-            table.add_row(source["name"], "", "", "", f"skipped: {source['skipped']}")
-            continue
         table.add_row(source["name"], f"{source['files']} ({source['files_reused']})", str(source["rows"]),
                       str(source["rejected"]), str(sum(c["count"] for c in source["cells_blanked"])))
     console.print(table)

@@ -83,13 +83,11 @@ def _finish(result: ValidationResult, out: Path) -> None:
         f"[red]{headline['errors']:,} rows with errors[/], [yellow]{headline['queries']:,} with queries[/], "
         f"{headline['children_with_errors']:,} children with errors."
     )
-    counts = {}
-    for code, severity in zip(result.findings["rule_code"].to_pylist(), result.findings["severity"].to_pylist()):
-        counts[(code, severity)] = counts.get((code, severity), 0) + 1
-    if counts:
+    by_rule = result.rows_by_rule().slice(0, _TOP_RULES).to_pylist()
+    if by_rule:
         messages = {r.code: r.message for r in result.rules}
-        table = Table("Rule", "Severity", "Fields flagged", "Message", title="Most frequent findings")
-        for (code, severity), count in sorted(counts.items(), key=lambda kv: -kv[1])[:_TOP_RULES]:
-            table.add_row(code, severity, f"{count:,}", messages[code])
+        table = Table("Rule", "Severity", "Rows", "Message", title="Most frequent findings")
+        for row in by_rule:
+            table.add_row(row["rule_code"], row["severity"], f"{row['rows']:,}", messages[row["rule_code"]])
         console.print(table)
     console.print(f"Reports written to {written}")

@@ -184,7 +184,13 @@ def carry_forward(
 def new_person_id(taken: set[str]) -> str:
     """A fresh ``P`` + 10 random characters, never issued before (and so never reissued)."""
     while True:
-        candidate = "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+        # 56 random bits written as 10 characters of a 34-letter alphabet (34**10 < 2**56).
+        value = int.from_bytes(secrets.token_bytes(7), "big")
+        characters = []
+        for _ in range(10):
+            value, digit = divmod(value, len(_ID_ALPHABET))
+            characters.append(_ID_ALPHABET[digit])
+        candidate = "P" + "".join(characters)
         if candidate not in taken:
             taken.add(candidate)
             return candidate

@@ -38,20 +38,24 @@ _KNOWN_LIMITATIONS = [
     "Children Act 2004 s.16LC(7)) cannot be linked and are not counted here.",
     "Without a truth file, accuracy comes only from reviewers' decisions, which are not a "
     "random sample; the missed-match rate is then an estimate from pairs left in the review band.",
-    "Deprivation is reported only where the records carry a deprivation decile.",
+    "Deprivation comes from each record's postcode (or its cluster's) in the LA's IMD 2019 "
+    "LSOA deciles; records with no postcode in the LA are 'not known'.",
 ]
 
 
 def build(con: duckdb.DuckDBPyConnection, *, run: dict[str, Any], inputs: list[dict[str, Any]],
-          changes: list, truth: pa.Table | None = None, today: date | None = None) -> dict[str, Any]:
+          changes: list, truth: pa.Table | None = None, today: date | None = None,
+          la: str | None = None) -> dict[str, Any]:
     """The report for the index open on ``con`` after run ``run`` (a JSON-ready dict).
 
     ``truth`` (source, record_id, child_id) is read only when the user names a truth
-    file, for evaluation on synthetic data; production runs never have one.
+    file, for evaluation on synthetic data; production runs never have one. ``la`` (an
+    ONS code) lets records' postcodes give their IMD 2019 deprivation decile.
     """
     today = today or datetime.now(timezone.utc).date()
     model = _latest_model(con)
     thresholds = linkage_model.Thresholds.default()
+    _postcode_deciles(con, la)
     _view_people(con, today)
     report = {
         "provenance": _provenance(run, inputs, model, thresholds),
@@ -105,26 +109,46 @@ def _provenance(run, inputs, model, thresholds) -> dict[str, Any]:
     }
 
 
+def _postcode_deciles(con, la: str | None) -> None:
+    """``postcode_deciles(postcode, imd_decile)`` for the LA's postcodes (empty without an LA)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE postcode_deciles (postcode VARCHAR, imd_decile INTEGER)")
+    if not la:
+        return
+    from kinsight.core import reference
+
+    con.register("ref_postcodes", reference.postcodes(la).select(["postcode", "lsoa11"]))
+    con.register("ref_lsoas", reference.lsoas(la).select(["lsoa11", "imd_decile"]))
+    con.execute(
+        """INSERT INTO postcode_deciles SELECT replace(p.postcode, ' ', ''), CAST(l.imd_decile AS INTEGER)
+           FROM ref_postcodes p JOIN ref_lsoas l USING (lsoa11)"""
+    )
+    con.unregister("ref_postcodes")
+    con.unregister("ref_lsoas")
+
+
 def _view_people(con, today: date) -> None:
     """One row per record with its person, cluster size and subgroup attributes."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE report_people AS
         WITH base AS (
             SELECT r.rid, r.source, r.record_id, p.person_id, r.sex, r.dob, r.nhs_number IS NOT NULL AS nhs_present,
-                   r.ethnicity AS own_ethnicity, count(*) OVER (PARTITION BY p.person_id) AS cluster_size
-            FROM records r JOIN persons p USING (rid)
-        ), cluster_ethnicity AS (
-            SELECT person_id, mode(own_ethnicity) AS cluster_ethnicity FROM base
-            WHERE own_ethnicity IS NOT NULL GROUP BY person_id
+                   r.ethnicity AS own_ethnicity, d.imd_decile AS own_decile,
+                   count(*) OVER (PARTITION BY p.person_id) AS cluster_size
+            FROM records r JOIN persons p USING (rid) JOIN features f USING (rid)
+            LEFT JOIN postcode_deciles d ON d.postcode = f.postcode
+        ), cluster_attributes AS (
+            SELECT person_id, mode(own_ethnicity) AS cluster_ethnicity, mode(own_decile) AS cluster_decile
+            FROM base GROUP BY person_id
         )
         SELECT base.*, coalesce(own_ethnicity, cluster_ethnicity, 'not recorded') AS ethnicity,
+               coalesce(CAST(coalesce(own_decile, cluster_decile) AS VARCHAR), 'not known') AS imd_decile,
                CASE WHEN dob IS NULL THEN 'unknown'
                     WHEN date_diff('year', dob, DATE '{today.isoformat()}') < 5 THEN '0-4'
                     WHEN date_diff('year', dob, DATE '{today.isoformat()}') < 10 THEN '5-9'
                     WHEN date_diff('year', dob, DATE '{today.isoformat()}') < 16 THEN '10-15'
                     WHEN date_diff('year', dob, DATE '{today.isoformat()}') < 18 THEN '16-17'
                     ELSE '18+' END AS age_band
-        FROM base LEFT JOIN cluster_ethnicity USING (person_id)"""
+        FROM base LEFT JOIN cluster_attributes USING (person_id)"""
     )
 
 
@@ -312,6 +336,7 @@ def _subgroups(con, truth: pa.Table | None, thresholds) -> dict[str, Any]:
     )
     result = {}
     for column, label in (("ethnicity", "ethnicity"), ("sex", "sex"), ("age_band", "age band"),
+                          ("imd_decile", "deprivation decile (IMD 2019, 1 = most deprived)"),
                           ("source", "source service"), ("nhs_present", "NHS number present")):
         rows = con.execute(
             f"""SELECT coalesce(CAST({column} AS VARCHAR), 'not recorded') AS grp, count(*),
@@ -337,8 +362,6 @@ def _subgroups(con, truth: pa.Table | None, thresholds) -> dict[str, Any]:
                     item["missed_match_rate"] = round(1 - tp / tt, 5)
             groups.append(item)
         result[label] = groups
-    result["deprivation decile"] = [{"group": "not available",
-                                     "note": "the records carry no deprivation decile"}]
     return result
 
 

@@ -61,7 +61,8 @@ def link_sources(config: ProjectConfig, out: Path | str, *, truth: Path | str | 
         try:
             result = child_index.link(combined)
             result.report = linkage_report.build(
-                child_index.con, run=result.report, inputs=inputs, changes=result.changes, truth=truth_table
+                child_index.con, run=result.report, inputs=inputs, changes=result.changes, truth=truth_table,
+                la=config.la,
             )
             model = child_index.model()
         finally:

@@ -5,11 +5,13 @@ loaded typed into the shared rule engine, and every rule of the year runs as one
 DuckDB query. Besides the engine's helpers, CIN rules use:
 
 ``census_start()``, ``census_end()``
-    the census period. DfE rules are written against the file's own ``ReferenceDate``
-    (rule 100 checks it is 31 March of the collection year), so that is used; when it is
-    missing, the collection year's 31 March.
+    the census period: the day after ``ReferenceDate`` a year earlier, to ``ReferenceDate``.
+    DfE rules are written against the file's own ``ReferenceDate`` (rule 100 checks it is
+    31 March of the collection year), so that is used; when it is missing, 31 March.
 ``yes(x)``, ``no(x)``
     a DfE boolean (``true``/``1``, ``false``/``0``, any case); null when neither.
+``la_dfe_code()``
+    the DfE 3-digit number of the LA being validated (the Header's ``LEA``).
 ``coded(x, list)``
     ``x`` is in a code list of ``codes/cin.yaml``.
 ``working_days_before(day, n)``
@@ -28,7 +30,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from kinsight.core import reference
 from kinsight.quality.engine import CODES_FOLDER, Engine
+from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import cin_census
 
@@ -64,6 +68,8 @@ def validate_cin(
     engine = cin_engine(year, la, only=only)
     engine.load(census.tables, {name: census.file for name in census.tables}, typed=True)
     engine.load({INVALID_DATES: _invalid_dates(census)}, {INVALID_DATES: census.file}, typed=True)
+    # The invalid dates are findings about the census, not a table of it: not an input.
+    engine.inputs = [i for i in engine.inputs if i.table != INVALID_DATES]
     for earlier_path in previous:
         earlier = cin_census.read_cin_census(earlier_path, year)
         engine.load(earlier.tables, {n: earlier.file for n in earlier.tables}, previous=True, typed=True)
@@ -99,14 +105,16 @@ def _invalid_dates(census: cin_census.CinCensus) -> pa.Table:
 def define_helpers(engine: Engine) -> None:
     """Create the CIN helpers (see the module docstring); call after the Header is loaded."""
     con = engine.con
-    con.execute(
-        "CREATE MACRO census_end() AS "
-        "coalesce((SELECT max(ReferenceDate) FROM Header), collection_end())"
-    )
-    con.execute("CREATE MACRO census_start() AS CAST(census_end() - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE)")
+    # The period is fixed for the whole file: written into the macros as constants so
+    # that every rule compares with a literal, not a subquery per row.
+    reference_date = con.execute("SELECT max(ReferenceDate) FROM Header").fetchone()[0]
+    end = reference_date or date(engine.year, 3, 31)
+    con.execute(f"CREATE MACRO census_end() AS DATE '{end.isoformat()}'")
+    con.execute(f"CREATE MACRO census_start() AS DATE '{_census_start(end).isoformat()}'")
     con.execute("CREATE MACRO yes(x) AS CASE WHEN lower(trim(x)) IN ('true', '1') THEN true "
                 "WHEN lower(trim(x)) IN ('false', '0') THEN false END")
     con.execute("CREATE MACRO no(x) AS NOT yes(x)")
+    con.execute(f"CREATE MACRO la_dfe_code() AS {literal(reference.la(engine.la).dfe_code)}")
     con.execute("CREATE MACRO coded(x, list_name) AS "
                 "x IN (SELECT code FROM codes WHERE list = list_name)")
     con.register("_working_days", working_days())
@@ -118,6 +126,15 @@ def define_helpers(engine: Engine) -> None:
         "SELECT w.day FROM working_days w WHERE w.number = "
         "(SELECT max(v.number) FROM working_days v WHERE v.day < before) - (n - 1))"
     )
+
+
+def _census_start(end: date) -> date:
+    """The day after the same date a year before ``end`` (29 February: after the 28th)."""
+    try:
+        earlier = end.replace(year=end.year - 1)
+    except ValueError:
+        earlier = end.replace(year=end.year - 1, day=28)
+    return earlier + timedelta(days=1)
 
 
 @cache

@@ -22,6 +22,7 @@ Views shared by a return's rules are declared in ``rules/<return>/views.sql``.
 from __future__ import annotations
 
 import importlib
+import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from functools import cache
@@ -34,9 +35,15 @@ import yaml
 from kinsight.core.errors import KinsightError
 from kinsight.quality.catalogue import RULES_FOLDER, Rule, load_rules
 from kinsight.quality.patterns import compile_pattern, fields_in, literal, quote
-from kinsight.quality.result import FINDINGS_SCHEMA, InputFile, ValidationResult
+from kinsight.quality.result import InputFile, ValidationResult, findings_table
 
 CODES_FOLDER = Path(__file__).parent / "codes"
+#: Bounded so that a whole LA validates within 1 GB; DuckDB spills to a temporary folder beyond it.
+DUCKDB_SETTINGS = {
+    "memory_limit": "650MB",
+    "preserve_insertion_order": "false",
+    "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
+}
 PREVIOUS = "_previous"
 
 
@@ -91,7 +98,9 @@ class Engine:
         self.child_column = child_column
         self.date_format = date_format
         self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
-        self.con = duckdb.connect()
+        self.con = duckdb.connect(config=DUCKDB_SETTINGS)
+        # DuckDB's progress bar would write into the caller's standard output.
+        self.con.execute("SET enable_progress_bar = false")
         self.supplied: set[str] = set()
         self.inputs: list[InputFile] = []
         self._define_macros()
@@ -166,31 +175,34 @@ class Engine:
         views = RULES_FOLDER / self.return_type / "views.sql"
         if views.is_file():
             self.con.execute(views.read_text(encoding="utf-8"))
-        found: list[pa.Table] = []
+        # Findings stay inside DuckDB until the end: a return full of errors yields millions
+        # of them, and the message of each is added once, by a join, not once per row.
+        self.con.execute(
+            'CREATE TABLE _findings (rule INTEGER, "table" VARCHAR, row_number INTEGER, child_id VARCHAR, field VARCHAR)'
+        )
         skipped: dict[str, str] = {}
-        for rule in self.rules:
+        for index, rule in enumerate(self.rules):
             absent = [t for t in rule.tables if t not in self.supplied]
             if absent:
                 skipped[rule.code] = f"needs {', '.join(absent)}"
                 continue
-            found.append(self._run_rule(rule))
-        findings = pa.concat_tables(found) if found else FINDINGS_SCHEMA.empty_table()
-        self.con.register("_findings", findings)
-        findings = self.con.execute(
-            "SELECT * FROM _findings ORDER BY \"table\", row_number, rule_code, field"
+            self._run_rule(index, rule)
+        found = self.con.execute(
+            'SELECT rule, "table", row_number, child_id, field FROM _findings '
+            'ORDER BY "table", row_number, rule, field'
         ).to_arrow_table()
-        self.con.unregister("_findings")
+        self.con.execute("DROP TABLE _findings")
         return ValidationResult(
             return_type=self.return_type,
             year=self.year,
             la=self.la,
             rules=self.rules,
-            findings=findings.cast(FINDINGS_SCHEMA),
+            findings=findings_table(found, self.rules),
             inputs=self.inputs,
             skipped=skipped,
         )
 
-    def _run_rule(self, rule: Rule) -> pa.Table:
+    def _run_rule(self, index: int, rule: Rule) -> None:
         if rule.python is not None:
             module, _, function = rule.python.partition(":")
             query = getattr(importlib.import_module(module), function)(self.con)
@@ -202,19 +214,17 @@ class Engine:
             returned = [d[0] for d in self.con.execute(f"DESCRIBE {sql}").fetchall()]
             if "field" not in returned:
                 sql = f"SELECT q.*, unnest({self._flag_by_table(rule)}) AS field FROM ({sql}) AS q"
-            table = self.con.execute(
-                f"SELECT DISTINCT {literal(rule.code)} AS rule_code, {literal(rule.severity)} AS severity, "
-                f"q.table_name AS \"table\", CAST(q.row_number AS INTEGER) AS row_number, "
-                f"CAST(q.child_id AS VARCHAR) AS child_id, CAST(q.field AS VARCHAR) AS field, "
-                f"{literal(rule.message)} AS message FROM ({sql}) AS q"
-            ).to_arrow_table()
+            self.con.execute(
+                f"INSERT INTO _findings SELECT DISTINCT {index}, q.table_name, "
+                f"CAST(q.row_number AS INTEGER), CAST(q.child_id AS VARCHAR), CAST(q.field AS VARCHAR) "
+                f"FROM ({sql}) AS q"
+            )
         except duckdb.Error as exc:
             # A rule that cannot run is a defect in the catalogue, not in the user's data.
             raise KinsightError(f"{self.return_type} rule {rule.code} could not run: {exc}") from exc
         finally:
             if rule.python is not None:
                 self.con.unregister("_python_rule")
-        return table
 
     def _flag_by_table(self, rule: Rule) -> str:
         """``CASE table_name …`` giving the rule's fields that belong to each table."""

@@ -14,16 +14,14 @@ Patterns (every one takes ``table``):
 
 ``code_list``      ``field``, ``codes`` (a list name in ``codes/`` or a literal list);
                    blank passes unless ``required: true``.
-``required``       ``field`` or ``fields``; optional ``when`` (SQL condition on the row).
-``blank``          ``field`` or ``fields`` that must be blank ``when`` the condition holds.
 ``date_format``    ``field``: filled but not a valid dd/mm/YYYY date (``required: true``
                    also fails blanks).
 ``date_order``     ``earlier``, ``later``: both valid dates and later < earlier
                    (``strict: true``: later <= earlier also fails).
-``not_before_dob`` ``field``: a valid date before the child's date of birth in Header.
 ``not_after_collection_end`` ``field``: a valid date after the end of the collection year.
 ``unique``         ``fields``: rows sharing the same values of all of them (all filled).
 ``in_header``      rows whose CHILD is not in Header.
+``matches_header`` ``field``: rows whose value differs from the child's Header row (both filled).
 ``row_check``      ``fail_when``: an SQL condition on the row; flags ``fields`` of the rule.
 
 SSDA903 episode shapes (``table`` is ``Episodes``):
@@ -122,27 +120,6 @@ def _code_list(p, c) -> str:
     return _select(c, p["table"], condition, [p["field"]])
 
 
-def _field_list(p) -> list[str]:
-    return list(p["fields"]) if "fields" in p else [p["field"]]
-
-
-def _required(p, c) -> str:
-    selects = []
-    for name in _field_list(p):
-        condition = f"{_col(name)} IS NULL"
-        if p.get("when"):
-            condition += f" AND ({p['when']})"
-        selects.append(_select(c, p["table"], condition, [name]))
-    return " UNION ALL ".join(selects)
-
-
-def _blank(p, c) -> str:
-    selects = [
-        _select(c, p["table"], f"{_col(name)} IS NOT NULL AND ({p['when']})", [name]) for name in _field_list(p)
-    ]
-    return " UNION ALL ".join(selects)
-
-
 def _date_format(p, c) -> str:
     column = _col(p["field"])
     condition = f"dt({column}) IS NULL"
@@ -161,14 +138,6 @@ def dt_col(name: str) -> str:
     return f"dt({_col(name)})"
 
 
-def _not_before_dob(p, c) -> str:
-    source = (
-        f"{quote(p['table'])} AS t0 JOIN (SELECT CHILD AS h_child, any_value(dt(DOB)) AS h_dob "
-        f"FROM Header GROUP BY CHILD) AS h ON t0.CHILD = h.h_child"
-    )
-    return _select(c, p["table"], f"{dt_col(p['field'])} < t.h_dob", [p["field"]], source=f"(SELECT * FROM {source})")
-
-
 def _not_after_collection_end(p, c) -> str:
     return _select(c, p["table"], f"{dt_col(p['field'])} > collection_end()", [p["field"]])
 
@@ -184,6 +153,17 @@ def _unique(p, c) -> str:
 
 def _in_header(p, c) -> str:
     return _select(c, p["table"], "t.CHILD NOT IN (SELECT CHILD FROM Header WHERE CHILD IS NOT NULL)", c.flagged)
+
+
+def _matches_header(p, c) -> str:
+    column = quote(p["field"])
+    return _select(
+        c,
+        p["table"],
+        f"t.{column} IS NOT NULL AND EXISTS (SELECT 1 FROM Header h WHERE h.CHILD = t.CHILD "
+        f"AND h.{column} IS NOT NULL AND h.{column} <> t.{column})",
+        c.flagged,
+    )
 
 
 def _row_check(p, c) -> str:
@@ -256,14 +236,12 @@ def _continues_previous(p, c) -> str:
 
 _COMPILERS = {
     "code_list": _code_list,
-    "required": _required,
-    "blank": _blank,
     "date_format": _date_format,
     "date_order": _date_order,
-    "not_before_dob": _not_before_dob,
     "not_after_collection_end": _not_after_collection_end,
     "unique": _unique,
     "in_header": _in_header,
+    "matches_header": _matches_header,
     "row_check": _row_check,
     "placement_min_age": _placement_min_age,
     "placement_max_days": _placement_max_days,

@@ -6,9 +6,11 @@
 ``error_summary.csv``  per rule that found something: code, message, severity, rows, children, fields
 ``child_summary.csv``  per child: errors, queries, rule codes
 ``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
-``report.xlsx``        the same as sheets (plus the headline and the inputs)
+``report.xlsx``        the same as sheets (plus the headline and the inputs); the first
+                       10,000 findings
 ``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
-``report.json``        all of it, machine-readable, for the web service to render and filter
+``report.json``        all of it, machine-readable, for the web service to render and filter;
+                       the first 100,000 findings (``findings_total`` says how many there are)
 
 The files are written to a temporary folder beside ``out_dir`` and renamed into
 place at the end, so a failure leaves nothing half-written.
@@ -27,27 +29,44 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from kinsight.quality.engine import DUCKDB_SETTINGS
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 
-#: Rows shown per rule in the HTML report; the CSV and xlsx hold them all.
+#: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
-#: Excel's sheet limit less the header row.
-XLSX_MAX_ROWS = 1_048_575
+#: Findings in report.json and in report.xlsx. A return with systemic errors has millions;
+#: a browser or a person reading a workbook cannot use that many (and writing a workbook is
+#: slow), so both say how many there are and point to errors.csv, which holds every one.
+FINDINGS_SHOWN = 100_000
+XLSX_FINDINGS_SHOWN = 10_000
+
+# Findings are per field; summaries count rows (one per rule, table and row), so they first
+# collapse findings to flagged rows, which is far cheaper than counting distinct tuples.
+_FLAGGED_ROWS = """
+CREATE TEMP TABLE flagged AS
+SELECT rule_code, any_value(severity) AS severity, any_value(message) AS message, "table", row_number,
+       any_value(child_id) AS child_id
+FROM findings GROUP BY rule_code, "table", row_number
+"""
 
 _SUMMARY_SQL = """
-SELECT rule_code AS code, any_value(message) AS message, any_value(severity) AS severity,
-       count(DISTINCT ("table", row_number)) AS rows, count(DISTINCT child_id) AS children,
-       string_agg(DISTINCT "table" || '.' || field, ', ' ORDER BY "table" || '.' || field) AS fields
-FROM findings GROUP BY rule_code ORDER BY rows DESC, code
+SELECT f.rule_code AS code, any_value(f.message) AS message, any_value(f.severity) AS severity,
+       count(*) AS rows, count(DISTINCT f.child_id) AS children, any_value(t.fields) AS fields
+FROM flagged f
+JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
+      FROM (SELECT DISTINCT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table",
+                   CAST(field AS VARCHAR) AS field FROM findings)
+      GROUP BY rule_code) t ON CAST(f.rule_code AS VARCHAR) = t.rule_code
+GROUP BY f.rule_code ORDER BY rows DESC, code
 """
 
 _CHILD_SQL = """
 SELECT child_id,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'error') AS errors,
-       count(DISTINCT (rule_code, "table", row_number)) FILTER (WHERE severity = 'query') AS queries,
-       string_agg(DISTINCT rule_code, ' ' ORDER BY rule_code) AS rule_codes
-FROM findings WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
+       count(*) FILTER (WHERE severity = 'error') AS errors,
+       count(*) FILTER (WHERE severity = 'query') AS queries,
+       string_agg(DISTINCT CAST(rule_code AS VARCHAR), ' ' ORDER BY CAST(rule_code AS VARCHAR)) AS rule_codes
+FROM flagged WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
 """
 
 
@@ -72,12 +91,14 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    con = duckdb.connect()
+    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
+    con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
-    _write_csv(result.findings, folder / "errors.csv")
+    _write_findings_csv(result.findings, folder / "errors.csv")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
     _write_csv(rules, folder / "rules.csv")
@@ -108,6 +129,16 @@ def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
     )
 
 
+def _write_findings_csv(findings: pa.Table, path: Path) -> None:
+    """errors.csv, batch by batch: the repeated messages are expanded a batch at a time, never all at once."""
+    plain = pa.schema([(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in findings.schema])
+    options = pacsv.WriteOptions(quoting_style="needed")
+    with pacsv.CSVWriter(path, plain, write_options=options) as writer:
+        for batch in findings.to_batches(max_chunksize=100_000):
+            writer.write_batch(pa.RecordBatch.from_arrays([c.cast(f.type) for c, f in zip(batch.columns, plain)],
+                                                          schema=plain))
+
+
 def _write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
@@ -135,17 +166,12 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
     ):
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
-        written = 0
-        for batch in table.to_batches(max_chunksize=50_000):
-            columns = [column.to_pylist() for column in batch.columns]
-            for values in zip(*columns):
-                if written == XLSX_MAX_ROWS:
-                    break
-                written += 1
-                sheet.write_row(written, 0, values)
-        if table.num_rows > XLSX_MAX_ROWS:
-            # Excel cannot hold more; errors.csv has every row.
-            sheet.write(0, table.num_columns, f"First {XLSX_MAX_ROWS:,} of {table.num_rows:,} rows; see errors.csv")
+        limit = XLSX_FINDINGS_SHOWN if table is findings else table.num_rows
+        shown = table.slice(0, limit)
+        for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
+            sheet.write_row(row, 0, values)
+        if table.num_rows > limit:
+            sheet.write(0, table.num_columns, f"First {limit:,} of {table.num_rows:,} rows; see errors.csv")
     workbook.close()
 
 
@@ -179,9 +205,14 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
 def _write_json(path: Path, con, headline, inputs, summary, children, rules) -> None:
     """``report.json``; the findings array is written by DuckDB, so millions of rows stay fast."""
     findings_file = path.with_name(".findings.json")
-    con.execute(f"COPY (SELECT * FROM findings) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)")
+    con.execute(
+        f"COPY (SELECT * FROM findings LIMIT {FINDINGS_SHOWN}) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)"
+    )
+    total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
     document = {
         "headline": headline,
+        "findings_total": total,
+        "findings_truncated": total > FINDINGS_SHOWN,
         "inputs": inputs,
         "error_summary": summary.to_pylist(),
         "child_summary": children.to_pylist(),

@@ -15,17 +15,48 @@ import pyarrow.compute as pc
 
 from kinsight.quality.catalogue import Rule
 
+#: Columns that repeat a few values millions of times are dictionary-encoded, which keeps a
+#: result with millions of findings small; they read as plain strings.
+_REPEATED = pa.dictionary(pa.int32(), pa.string())
 FINDINGS_SCHEMA = pa.schema(
     [
-        ("rule_code", pa.string()),
-        ("severity", pa.string()),
-        ("table", pa.string()),
+        ("rule_code", _REPEATED),
+        ("severity", _REPEATED),
+        ("table", _REPEATED),
         ("row_number", pa.int32()),
         ("child_id", pa.string()),
-        ("field", pa.string()),
-        ("message", pa.string()),
+        ("field", _REPEATED),
+        ("message", _REPEATED),
     ]
 )
+
+
+def findings_table(found: pa.Table, rules: list[Rule]) -> pa.Table:
+    """Findings in :data:`FINDINGS_SCHEMA` from rows naming their rule by its catalogue index.
+
+    Code, severity and message are dictionaries over the catalogue, indexed by that rule
+    number, so a million findings of one rule hold its message once.
+    """
+    rule = found["rule"].combine_chunks().cast(pa.int32())
+
+    def of_rule(values: list[str]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(rule, pa.array(values, pa.string()))
+
+    def encoded(name: str) -> pa.Array:
+        return pc.dictionary_encode(found[name].combine_chunks().cast(pa.string())).cast(_REPEATED)
+
+    return pa.Table.from_arrays(
+        [
+            of_rule([r.code for r in rules]),
+            of_rule([r.severity for r in rules]),
+            encoded("table"),
+            found["row_number"].combine_chunks().cast(pa.int32()),
+            found["child_id"].combine_chunks().cast(pa.string()),
+            encoded("field"),
+            of_rule([r.message for r in rules]),
+        ],
+        schema=FINDINGS_SCHEMA,
+    )
 
 
 @dataclass(frozen=True)
@@ -56,14 +87,23 @@ class ValidationResult:
         return sum(i.rows for i in self.inputs if not i.previous)
 
     def count(self, severity: str) -> int:
-        """Failing rows (not fields) of the given severity."""
-        chosen = self.findings.filter(pc.equal(self.findings["severity"], severity))
-        return len(set(zip(chosen["rule_code"].to_pylist(), chosen["table"].to_pylist(),
-                           chosen["row_number"].to_pylist())))
+        """Failing rows (not fields) of the given severity: one per rule, table and row."""
+        chosen = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), severity))
+        keys = pa.table({name: chosen[name].cast(pa.string()) for name in ("rule_code", "table")}
+                        | {"row_number": chosen["row_number"]})
+        return keys.group_by(["rule_code", "table", "row_number"]).aggregate([]).num_rows
+
+    def rows_by_rule(self) -> pa.Table:
+        """Failing rows per rule: ``rule_code, severity, rows``, most first."""
+        keys = pa.table({name: self.findings[name].cast(pa.string()) for name in ("rule_code", "severity", "table")}
+                        | {"row_number": self.findings["row_number"]})
+        distinct = keys.group_by(["rule_code", "severity", "table", "row_number"]).aggregate([])
+        counted = distinct.group_by(["rule_code", "severity"]).aggregate([("row_number", "count")])
+        return counted.rename_columns(["rule_code", "severity", "rows"]).sort_by([("rows", "descending")])
 
     def headline(self) -> dict:
         """The figures a run summary shows: rows read, errors, queries, children with errors."""
-        errors = self.findings.filter(pc.equal(self.findings["severity"], "error"))
+        errors = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), "error"))
         return {
             "return": self.return_type,
             "year": self.year,

@@ -27,10 +27,13 @@ def validate_903(
     year = int(year)
     tables = ssda903.schema(year)
     engine = Engine("ssda903", year, la, {name: t.columns for name, t in tables.items()})
+    # Each return is read, handed to DuckDB and let go, so only one is ever held as Arrow.
     current = ssda903.read_return(paths, year)
     engine.load(current.tables, current.files)
+    del current
     for path in previous:
-        # An earlier year's return is read with the latest layout that still recognises it.
+        # An earlier year's return is read with this year's layout, which recognises its tables.
         earlier = ssda903.read_return([path], year)
         engine.load(earlier.tables, earlier.files, previous=True)
+        del earlier
     return engine.run()

@@ -61,7 +61,7 @@ def read_lists(path: Path | str, schema: SourceSchema | None = None) -> tuple[di
         if lists[number].get("children", True):
             declared = child_fields | declared
         raw = read_xlsx(path, sheet=sheet)
-        renamed = _recognise_columns(raw, declared, path=path, sheet=sheet)
+        renamed = _without_option_letters(_recognise_columns(raw, declared, path=path, sheet=sheet))
         typed, sheet_issues = type_columns(renamed, declared)
         tables[number] = typed
         issues += [CellIssue(f"{sheet} / {i.field}", i.problem, i.count, i.first_row)
@@ -102,6 +102,19 @@ def _list_sheets(path: Path) -> dict[int, str]:
         if match:
             found.setdefault(int(match.group(1)), name)
     return found
+
+
+def _without_option_letters(table: pa.Table) -> pa.Table:
+    """Drop the letter Annex A drop-down values start with: "b) Female" is "Female".
+
+    The Ofsted template's lists offer answers as "a) Male", "b) Female", "a) Yes" …;
+    the letter is the option's position, not part of the answer.
+    """
+    return pa.table({
+        name: pc.replace_substring_regex(column, r"^\s*[a-z]\)\s*", "")
+        if pa.types.is_string(column.type) else column
+        for name, column in zip(table.column_names, table.columns)
+    })
 
 
 def _recognise_columns(table: pa.Table, declared: dict[str, FieldSpec], *, path: Path, sheet: str) -> pa.Table:

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from kinsight.core.errors import UnusableInput
-from kinsight.sources.files import ROW_NUMBER
+from kinsight.core.errors import KinsightError, UnusableInput
+from kinsight.sources.files import ROW_NUMBER, existing_file
 from kinsight.sources.layers import load_layered
 
 SCHEMAS = Path(__file__).parent / "schemas" / "cin"
@@ -46,6 +46,8 @@ class TableSpec:
     keys: tuple[str, ...]
     dates: frozenset[str]
     one_per_child: bool
+    #: an empty grouping element (``<Reviews/>``) still counts as a row, with no value
+    empty_group_row: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -90,6 +92,10 @@ def schema(year: int | str) -> CinSchema:
     for item in load_layered(SCHEMAS, year, items="tables", key="name"):
         within = item.get("within")
         parent, _, between = (within or "").partition("/")
+        if "/" in between:
+            # The reader handles one grouping element (Disabilities, Reviews, …), as every
+            # CIN module has; a deeper layout would need the reader extending first.
+            raise KinsightError(f"CIN schema {year}, table {item['name']}: within {within!r} is too deep")
         path = f"{between}/{item['element']}" if between else item["element"]
         specs.append(
             TableSpec(
@@ -102,6 +108,7 @@ def schema(year: int | str) -> CinSchema:
                 keys=tuple(item.get("keys", ())),
                 dates=frozenset(item.get("dates", ())),
                 one_per_child=bool(item.get("one", False)),
+                empty_group_row=bool(item.get("empty_group_row", False)),
             )
         )
     return CinSchema(int(year), tuple(specs))
@@ -125,16 +132,21 @@ class CinCensus:
 
 
 class _Columns:
-    """Column lists for one table, appended to row by row (amortised O(1) per value)."""
+    """The rows of one table as tuples, turned into columns once at the end (the
+    per-row work is a C-level ``map``; the transpose a C-level ``zip``)."""
 
     def __init__(self, spec: TableSpec, columns: tuple[str, ...]):
         self.spec = spec
-        self.values: dict[str, list] = {name: [] for name in (ROW_NUMBER, *columns)}
-        self._columns = tuple(self.values.items())
+        self.names = (ROW_NUMBER, *columns)
+        self.rows: list[tuple] = []
 
     def add(self, row: dict) -> None:
-        for name, column in self._columns:
-            column.append(row.get(name))
+        self.rows.append(tuple(map(row.get, self.names)))
+
+    @property
+    def values(self) -> dict[str, list]:
+        columns = zip(*self.rows) if self.rows else ([] for _ in self.names)
+        return dict(zip(self.names, map(list, columns)))
 
 
 def _local(tag) -> str | None:
@@ -230,10 +242,13 @@ class _Flattener:
                 modules.append((nested, child))
             elif name in node.grouped:
                 inside = node.grouped[name]
+                before = len(modules)
                 for grandchild in child:
                     inner = grandchild.tag
                     if inner.__class__ is str and inner[prefix:] in inside:
                         modules.append((inside[inner[prefix:]], grandchild))
+                if len(modules) == before:
+                    modules.extend((n, None) for n in inside.values() if n.spec.empty_group_row)
             elif name in node.fields and name not in row:
                 text = child.text
                 row[name] = (text.strip() or None) if text is not None else None
@@ -247,7 +262,7 @@ class _Flattener:
             for key in spec.keys:
                 context[key] = number
             if spec.text_field is not None:
-                text = module_element.text
+                text = None if module_element is None else module_element.text
                 context[spec.text_field] = (text.strip() or None) if text else None
                 module.columns.add(context)
             else:
@@ -291,12 +306,12 @@ def _typed(spec: TableSpec, values: dict[str, list], bad_dates: list) -> pa.Tabl
     return pa.table(arrays)
 
 
-def _header_table(spec: TableSpec, element, bad_dates: list) -> pa.Table:
+def _header_table(spec: TableSpec, element, bad_dates: list, namespace: int = 0) -> pa.Table:
     """The single Header row: CollectionDetails and Source flattened together."""
     row: dict = {ROW_NUMBER: 1}
     if element is not None:
         for block in element:
-            row.update({k: v for k, v in _values_of(block).items() if k in spec.fields})
+            row.update({k: v for k, v in _values_of(block, namespace).items() if k in spec.fields})
     values = {ROW_NUMBER: [1], **{name: [row.get(name)] for name in spec.fields}}
     return _typed(spec, values, bad_dates)
 
@@ -309,11 +324,7 @@ def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
     element is not ``Message``). Missing or invalid elements inside a well-formed
     census are not errors here: they become nulls that the DfE rules report.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise UnusableInput("the file is empty", file=path)
+    path = existing_file(path)
     cin_schema = schema(year)
     flattener = None
     header_element = None
@@ -338,7 +349,7 @@ def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
                 if element.getparent() is not None and element.getparent().getparent() is None:
                     header_element = element
                     header_table = _header_table(
-                        cin_schema.table("Header"), element, bad_dates
+                        cin_schema.table("Header"), element, bad_dates, flattener.namespace
                     )
                 continue
             children += 1

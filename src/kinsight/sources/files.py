@@ -57,6 +57,16 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+def existing_file(path: Path | str) -> Path:
+    """``path`` as a Path, or :class:`UnusableInput` if it is missing or empty."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnusableInput("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise UnusableInput("the file is empty", file=path)
+    return path
+
+
 def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> pa.Table:
     """Read a CSV file as text columns plus ``row_number``.
 
@@ -65,11 +75,7 @@ def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> 
     empty file, a wrong encoding, a spreadsheet renamed ``.csv``, ragged rows,
     or, when ``expected_columns`` is given, missing columns.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise UnusableInput("the file is empty", file=path)
+    path = existing_file(path)
     encoding = detect_encoding(path)
     header = _header_of(path, encoding)
     try:

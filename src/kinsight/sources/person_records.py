@@ -40,6 +40,9 @@ _SEX_CODES = {
     "f": "F", "female": "F", "girl": "F", "2": "F",
 }
 
+#: Column names taken as ethnicity when a source names none (DfE's, in any case).
+ETHNICITY_COLUMNS = ("ETHNICITY", "ETHNIC")
+
 #: Optional columns a source can supply through its options: column → option key.
 EXTRA_COLUMNS = {"adoption": "adoption_column", "ethnicity": "ethnicity_column"}
 
@@ -72,33 +75,40 @@ def _read_return(source: SourceConfig) -> pa.Table:
         ) from None
     raw = reader(source.path)
     # The readers give the return's own columns; map them as for a csv source.
-    wanted = {"record_id": source.record_id, **source.columns}
-    for name, column in wanted.items():
-        if column not in raw.column_names:
-            raise UnusableInput(
-                f"source {source.name}: the column {column!r} (mapped to {name}) is not in the return; "
-                f"it has {', '.join(raw.column_names)}",
-                file=source.path,
-                field=column,
-            )
+    wanted = _wanted(source, raw.column_names, file=source.path)
     table = pa.table({"source": pa.array([source.name] * raw.num_rows, pa.string()),
                       **{name: raw[column] for name, column in wanted.items()},
                       "file": raw["file"], ROW_NUMBER: raw[ROW_NUMBER]})
     return _standard(table, source)
 
 
-def _read_file(source: SourceConfig, path) -> pa.Table:
-    raw = read_table(path, sheet=source.options.get("sheet", 0))
+def _wanted(source: SourceConfig, columns: list[str], *, file) -> dict[str, str]:
+    """Standard attribute → column of the file: the mapping, the options, and ethnicity.
+
+    Raises naming the source, file and column when a mapped column is missing.
+    Ethnicity is only for the bias report; a column named like DfE's (``ETHNICITY``,
+    ``ETHNIC``) is used when the source does not name one with ``ethnicity_column``.
+    """
     wanted = {"record_id": source.record_id, **source.columns}
     wanted |= {name: source.options[key] for name, key in EXTRA_COLUMNS.items() if key in source.options}
+    if "ethnicity" not in wanted:
+        found = [c for c in columns if c.strip().upper() in ETHNICITY_COLUMNS]
+        if found:
+            wanted["ethnicity"] = found[0]
     for name, column in wanted.items():
-        if column not in raw.column_names:
+        if column not in columns:
             raise UnusableInput(
                 f"source {source.name}: the column {column!r} (mapped to {name}) is not in the file; "
-                f"it has {', '.join(raw.column_names)}",
-                file=path,
+                f"it has {', '.join(columns)}",
+                file=file,
                 field=column,
             )
+    return wanted
+
+
+def _read_file(source: SourceConfig, path) -> pa.Table:
+    raw = read_table(path, sheet=source.options.get("sheet", 0))
+    wanted = _wanted(source, raw.column_names, file=path)
     if raw.num_rows == 0:
         empty = {"source": pa.array([], pa.string()), "record_id": pa.array([], pa.string())}
         return _standard(pa.table(empty), source)

@@ -8,15 +8,14 @@ CIN census, one folder for the 903 (its tables only make sense together).
 Every reader returns :class:`SourceTables`: typed Arrow tables by name, each with
 ``record_id`` (the source's own id for the person the row is about) and
 ``row_number``, plus the cells it had to blank. The statutory return readers
-belong to the quality engineers' modules (``ssda903``, ``cin_census``) and are
-imported only when a deployment has such a source.
+are the quality service's (``kinsight.sources.ssda903``, ``kinsight.sources.cin_census``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,8 @@ import pyarrow as pa
 
 from kinsight.core.config import SourceConfig
 from kinsight.core.errors import KinsightError, UnusableInput
+from kinsight.sources import cin_census, ssda903
+from kinsight.sources.annex_a import CHILD_ID, read_lists
 from kinsight.sources.files import files_of, read_csv, read_xlsx, require_columns
 from kinsight.sources.schema import CellIssue, SourceSchema, load_schema, type_columns
 
@@ -111,8 +112,6 @@ def read_partner_file(source: SourceConfig, path: Path) -> SourceTables:
 
 def read_annex_a(source: SourceConfig, path: Path) -> SourceTables:
     """An Annex A workbook: each list as ``list_<n>``, keyed by Child Unique ID."""
-    from kinsight.sources.annex_a import CHILD_ID, read_lists
-
     lists, issues = read_lists(path, schema_of(source))
     tables = {}
     for number, table in lists.items():
@@ -128,28 +127,29 @@ def read_ssda903(source: SourceConfig, folder: Path) -> SourceTables:
     the folder's name (``returns/ssda903/2025``); a year with no declared layout of
     its own is read with the nearest declared one.
     """
-    module = _statutory_reader("ssda903", source)
-    year = _year_of(folder) or source.options.get("year") or module.LATEST_YEAR
-    found = module.read_return([folder], _layout_year(module.SCHEMA_FOLDER, year))
+    declared = source.options.get("year") if folder == source.path else None
+    year = int(declared or _year_of(folder) or ssda903.LATEST_YEAR)
+    found = ssda903.read_return([folder], _layout_year(ssda903.SCHEMA_FOLDER, year))
     tables = {}
     for name, table in found.tables.items():
         table = table.append_column("file", pa.array([str(found.files[name])] * table.num_rows, pa.string()))
         tables[name] = _keyed(table, "CHILD")
-    return SourceTables(tables, collection_year=int(year))
+    return SourceTables(tables, collection_year=year)
 
 
 def read_cin_xml(source: SourceConfig, path: Path) -> SourceTables:
     """One CIN census XML file, flattened into its tables (``kinsight.sources.cin_census``).
 
-    The collection year is the file name's (``cin_census_2026.xml``), else the
-    source's ``year`` option; a year with no declared layout uses the nearest one.
+    The collection year is the source's ``year`` option for the current file, else
+    the file name's (``cin_census_2026.xml``); a year with no declared layout of its
+    own is read with the nearest declared one.
     """
-    module = _statutory_reader("cin_census", source)
-    year = _year_of(path) or source.options.get("year") or 2026
-    census = module.read_cin_census(path, _layout_year(module.SCHEMAS, year))
-    tables = {name: _keyed(table, module.CHILD_ID) for name, table in census.tables.items()
+    declared = source.options.get("year") if path == source.path else None
+    year = int(declared or _year_of(path) or ssda903.LATEST_YEAR)
+    census = cin_census.read_cin_census(path, _layout_year(cin_census.SCHEMAS, year))
+    tables = {name: _keyed(table, cin_census.CHILD_ID) for name, table in census.tables.items()
               if name != "Header"}
-    return SourceTables(tables, collection_year=int(year))
+    return SourceTables(tables, collection_year=year)
 
 
 FORMATS: dict[str, Reader] = {
@@ -161,33 +161,30 @@ FORMATS: dict[str, Reader] = {
 }
 
 
-_READ_FUNCTION = {"ssda903": "read_return", "cin_census": "read_cin_census"}
-
-
-def reader_available(source_format: str) -> bool:
-    """Whether this build can read a format (the statutory return readers arrive separately)."""
-    module = RETURN_SCHEMAS.get(source_format)
-    if module is None:
-        return source_format in FORMATS
-    try:
-        return hasattr(importlib.import_module(f"kinsight.sources.{module}"), _READ_FUNCTION[module])
-    except ImportError:
-        return False
-
-
-def _statutory_reader(module: str, source: SourceConfig):
-    if not reader_available(source.format):
-        raise KinsightError(f"source {source.name}: this build has no reader for format {source.format!r}")
-    return importlib.import_module(f"kinsight.sources.{module}")
-
-
 def reader_digest(source: SourceConfig) -> str:
-    """Changes whenever the way this source is read and typed changes (for caches)."""
-    module = RETURN_SCHEMAS.get(source.format)
-    if module is None:
-        return schema_of(source).digest
-    text = Path(importlib.import_module(f"kinsight.sources.{module}").__file__).read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
+    """Changes whenever the way this source is read and typed changes (for caches).
+
+    It covers the reading code itself as well as the declarations, so an upgrade
+    that reads a format differently never reuses tables the old code made.
+    """
+    from kinsight.sources import annex_a, files, schema
+
+    modules = [files, schema, sys.modules[__name__]]
+    declarations: list[Path] = []
+    if source.format == "ssda903":
+        modules.append(ssda903)
+        declarations = sorted(ssda903.SCHEMA_FOLDER.glob("*.yaml"))
+    elif source.format == "cin_xml":
+        modules.append(cin_census)
+        declarations = sorted(cin_census.SCHEMAS.glob("*.yaml"))
+    elif source.format == "annex_a":
+        modules.append(annex_a)
+    digest = hashlib.sha256()
+    for path in [*(Path(m.__file__) for m in modules), *declarations]:
+        digest.update(path.read_bytes())
+    if source.format not in RETURN_SCHEMAS:
+        digest.update(schema_of(source).digest.encode())
+    return digest.hexdigest()[:16]
 
 
 def _keyed(table: pa.Table, id_column: str) -> pa.Table:

@@ -46,10 +46,6 @@ class Return903:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
 
-    @property
-    def rows_read(self) -> int:
-        return sum(t.num_rows for t in self.tables.values())
-
 
 @cache
 def schema(year: int) -> dict[str, TableSchema]:

@@ -9,7 +9,6 @@ are quoted.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ import duckdb
 import pyarrow as pa
 import yaml
 
+from kinsight.core.reference import lsoas, postcodes
+from kinsight.sources.registry import schema_of
 from kinsight.store.ingest import FILE, LOAD_ID, LoadedSource
 from kinsight.store.model import LINEAGE, Table, tables
 
@@ -79,11 +80,17 @@ def _fill(con, table: Table, source_table: str, columns: dict[str, str], loaded:
     types = {f.name: f.type for f in data.schema}
     select = [_converted(expression, table.columns[column], types) for column, expression in columns.items()]
     target = ", ".join(f'"{c}"' for c in (*LINEAGE, *columns))
+    # A row whose record was not linked (a child only in last year's return) still
+    # reaches its person when the source's ids are LA child ids: equal ids within
+    # one namespace are the same child (contracts §1).
+    by_la_id = loaded.config.options.get("id_namespace") == "la_child_id"
     con.execute(
         f"""INSERT INTO "{table.name}" ({target})
-            SELECT c.person_id, ?, f.record_id, f."{FILE}", f.row_number, f."{LOAD_ID}", {", ".join(select)}
-            FROM feed f LEFT JOIN clusters c ON c.source = ? AND c.record_id = f.record_id""",
-        [loaded.config.name, loaded.config.name],
+            SELECT coalesce(c.person_id, l.person_id), ?, f.record_id, f."{FILE}", f.row_number, f."{LOAD_ID}",
+                   {", ".join(select)}
+            FROM feed f LEFT JOIN clusters c ON c.source = ? AND c.record_id = f.record_id
+                 LEFT JOIN la_child_ids l ON ? AND l.la_child_id = f.record_id""",
+        [loaded.config.name, loaded.config.name, by_la_id],
     )
     con.unregister("feed")
 
@@ -152,6 +159,9 @@ def _register_records(con, sources: list[LoadedSource]) -> None:
     con.execute("""CREATE TEMP TABLE linked AS
                    SELECT c.person_id, r.* FROM records r JOIN clusters c USING (source, record_id)
                    WHERE c.person_id IS NOT NULL""")
+    con.execute("""CREATE TEMP TABLE la_child_ids AS
+                   SELECT la_child_id, min(person_id) AS person_id FROM linked
+                   WHERE la_child_id IS NOT NULL GROUP BY la_child_id""")
 
 
 def _column(table: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
@@ -220,10 +230,6 @@ def _geography(con, la: str | None) -> bool:
     """
     if la is None:
         return False
-    try:
-        from kinsight.core.reference import lsoas, postcodes
-    except ImportError:  # reference data not installed in this build
-        return False
     con.register("postcode_places", postcodes(la).select(["postcode", "lsoa11"]))
     con.register("lsoa_places", lsoas(la).select(["lsoa11", "ward_code", "imd_decile"]))
     con.execute("""CREATE TEMP TABLE geography AS
@@ -247,11 +253,9 @@ def _identifiers(con) -> None:
 
 
 def _validity_checks() -> dict:
-    """Vectorised check-digit tests from the child index's module, when present."""
-    try:
-        identifiers = importlib.import_module("kinsight.linkage.identifiers")
-    except ImportError:
-        return {}
+    """The child index's vectorised check-digit tests, by identifier kind."""
+    from kinsight.linkage import identifiers
+
     return {"nhs_number": identifiers.nhs_number_validity, "upn": identifiers.upn_validity,
             "uln": identifiers.uln_validity}
 
@@ -263,8 +267,6 @@ def _source_records(con) -> None:
 
 def _relationships(con, sources: list[LoadedSource]) -> None:
     """People recorded in the same household (a source's declared household field)."""
-    from kinsight.sources.registry import schema_of
-
     for loaded in sources:
         if loaded.config.format not in ("csv", "xlsx"):
             continue

@@ -3,8 +3,9 @@
 Each unit of a source (a file, or the 903's folder) is hashed; a unit whose hash
 was seen before is taken from ``<warehouse>/cache`` as parquet instead of being
 parsed again, so a monthly refresh costs the new files only. The cache key also
-covers the source's schema and its configuration, so a changed mapping or
-schema re-reads the file rather than reusing tables typed the old way.
+covers the source's configuration, its schema and the code that reads it, so a
+changed mapping, schema or reader re-reads the file rather than reusing tables
+made the old way.
 
 Rows are *rejected* (left out of the warehouse, counted with the reason) only
 when nobody can be attached to them: no record id, or a record id already used
@@ -15,7 +16,6 @@ and counted, not rejected.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -62,6 +62,8 @@ class LoadedUnit:
     reused: bool
     #: The linkage input for this unit (contracts §3), when it is linked.
     person_records: pa.Table | None = None
+    #: Its cache entry (``<cache>/<source>/<sha256>-<key>``).
+    cache_entry: Path | None = None
 
     @property
     def rows(self) -> int:
@@ -77,8 +79,6 @@ class LoadedSource:
     units: list[LoadedUnit]
     #: One dict per rejected row: file, row_number, record_id, table, reason.
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    #: Why the source was not loaded, when it was skipped.
-    skipped: str | None = None
 
     def table(self, name: str, *, previous_years: bool = True) -> pa.Table | None:
         """A table across all units, with ``file``, ``load_id`` and ``collection_year``; rejects removed.
@@ -115,18 +115,33 @@ class LoadedSource:
         return _without_rejected(combined, rejected)
 
 
-def ingest_source(source: SourceConfig, base: Path, cache_dir: Path, *, link: bool = True) -> LoadedSource:
+def ingest_source(source: SourceConfig, base: Path, cache_dir: Path) -> LoadedSource:
     """Read every unit of a source (from the cache where unchanged) and find the rows to reject."""
     key = _config_key(source, reader_digest(source))
     units = []
     for position, path in enumerate(units_of(source, base)):
         # Only the current year's unit of a return is linked: earlier years' rows reach
         # their person through the same record id.
-        wants_records = link and (position == 0 or source.format in ("csv", "xlsx", "annex_a"))
+        wants_records = position == 0 or source.format in ("csv", "xlsx", "annex_a")
         units.append(_load_unit(source, path, cache_dir / source.name, key, wants_records))
     loaded = LoadedSource(source, schema_name(source), units)
     loaded.rejected = _rejections(loaded)
     return loaded
+
+
+def prune_cache(cache_dir: Path, loaded: list[LoadedSource]) -> int:
+    """Delete cached units this run did not use (replaced files, dropped sources); return how many.
+
+    Called after a successful run only: the units a failed run never reached must
+    stay cached for the next attempt.
+    """
+    used = {unit.cache_entry for source in loaded for unit in source.units}
+    removed = 0
+    for entry in cache_dir.glob("*/*"):
+        if entry.parent.name != "validation" and entry.is_dir() and entry not in used:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def sha256_of(path: Path) -> str:
@@ -154,11 +169,11 @@ def _load_unit(source: SourceConfig, path: Path, cache_dir: Path, key: str, want
             tables = {name: pq.read_table(entry / f"{name}.parquet") for name in meta["tables"]}
             records = tables.pop(PERSON_RECORDS, None)
             return LoadedUnit(path, sha, load_id, datetime.fromisoformat(meta["loaded_at"]), tables,
-                              meta["issues"], meta["collection_year"], True, records)
+                              meta["issues"], meta["collection_year"], True, records, entry)
     read = read_unit(source, path)
     records = _person_records(source, path) if wants_records else None
     unit = LoadedUnit(path, sha, load_id, datetime.now(UTC), read.tables,
-                      [i.as_dict() for i in read.issues], read.collection_year, False, records)
+                      [i.as_dict() for i in read.issues], read.collection_year, False, records, entry)
     _save(unit, entry)
     return unit
 
@@ -182,16 +197,18 @@ def _save(unit: LoadedUnit, entry: Path) -> None:
     os.replace(temporary, entry)
 
 
-def _person_records(source: SourceConfig, path: Path) -> pa.Table | None:
-    try:
-        module = importlib.import_module("kinsight.sources.person_records")
-    except ImportError:
-        return None
-    return module.read_person_records(replace(source, path=path))
+def _person_records(source: SourceConfig, path: Path) -> pa.Table:
+    from kinsight.sources.person_records import read_person_records
+
+    return read_person_records(replace(source, path=path))
 
 
-def _config_key(source: SourceConfig, schema_digest: str) -> str:
-    described = json.dumps([CACHE_VERSION, schema_digest, source.format, source.record_id,
+def _config_key(source: SourceConfig, reader_digest: str) -> str:
+    """What besides a unit's content decides the cached tables: the readers and the configuration."""
+    from kinsight.sources import person_records
+
+    person_reader = hashlib.sha256(Path(person_records.__file__).read_bytes()).hexdigest()
+    described = json.dumps([CACHE_VERSION, reader_digest, person_reader, source.format, source.record_id,
                             source.columns, source.options], sort_keys=True, default=str)
     return hashlib.sha256(described.encode()).hexdigest()[:12]
 

@@ -30,6 +30,8 @@ class Feed:
 
 @dataclass(frozen=True)
 class Table:
+    """One warehouse table: its typed columns and the feeds that fill it."""
+
     name: str
     columns: dict[str, str]
     feeds: tuple[Feed, ...]

@@ -5,9 +5,8 @@ snapshot and makes it current. It either completes, or leaves the warehouse as
 it found it: the snapshot is built under a temporary name, and ``CURRENT`` moves
 only once the snapshot and its summary are in place.
 
-The stages to the left of the warehouse (the quality service, the child index)
-are called when this build has them; a stage that is absent is recorded as
-skipped, with the reason, in the run summary rather than quietly faked.
+The quality service and the child index are imported when their stage runs,
+so the commands that only read snapshots start quickly.
 """
 
 from __future__ import annotations
@@ -26,9 +25,8 @@ import pyarrow as pa
 
 from kinsight.core.config import ProjectConfig, SourceConfig
 from kinsight.core.errors import KinsightError
-from kinsight.sources.registry import reader_available
 from kinsight.store.build import SnapshotFacts, build_snapshot
-from kinsight.store.ingest import LoadedSource, ingest_source, sha256_of
+from kinsight.store.ingest import LoadedSource, ingest_source, prune_cache, sha256_of
 from kinsight.store.snapshots import Warehouse
 
 STAGES = ("ingest", "validate", "link", "build", "publish")
@@ -73,7 +71,9 @@ def run_pipeline(config: ProjectConfig, progress: ProgressHook | None = None) ->
             warehouse.publish(snapshot_id, summary)
             keep = config.settings.get("project", {}).get("keep_snapshots")
             summary["removed_snapshots"] = warehouse.apply_retention(int(keep)) if keep else []
+            summary["cache_entries_removed"] = prune_cache(warehouse.cache_dir, loaded)
             tell("publish", 1, 1, f"snapshot {snapshot_id} is current")
+        warehouse.save_summary(snapshot_id, summary)  # now with retention and the publish time
     except BaseException:
         warehouse.discard(snapshot_id)
         raise
@@ -87,20 +87,22 @@ def _timed(timings: dict[str, float], stage: str):
     timings[stage] = round(time.perf_counter() - start, 3)
 
 
+@contextmanager
+def _naming(source: str):
+    """Errors about a source's input start with the source's name (once)."""
+    try:
+        yield
+    except KinsightError as error:
+        message = str(error).replace(f"source {source}: ", "")
+        raise KinsightError(f"source {source}: {message}") from None
+
+
 def _ingest(config: ProjectConfig, warehouse: Warehouse, tell: ProgressHook) -> list[LoadedSource]:
     loaded = []
-    linking = _linkage_available() is None
     for done, source in enumerate(config.sources):
         tell("ingest", done, len(config.sources), source.name)
-        if not reader_available(source.format):
-            loaded.append(LoadedSource(source, source.format, [],
-                                       skipped=f"this build has no reader for format {source.format!r}"))
-            continue
-        try:
-            loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir, link=linking))
-        except KinsightError as error:
-            message = str(error).replace(f"source {source.name}: ", "")
-            raise KinsightError(f"source {source.name}: {message}") from None
+        with _naming(source.name):
+            loaded.append(ingest_source(source, config.path.parent, warehouse.cache_dir))
     tell("ingest", len(config.sources), len(config.sources), "all sources read")
     return loaded
 
@@ -113,26 +115,20 @@ def _validate(config: ProjectConfig, loaded: list[LoadedSource], warehouse: Ware
     for done, source in enumerate(returns):
         tell("validate", done, len(returns), source.config.name)
         module_name, function = _VALIDATORS[source.config.format]
-        try:
-            validate = getattr(importlib.import_module(module_name), function)
-        except (ImportError, AttributeError):
-            headlines[source.config.name] = {"skipped": f"this build has no {module_name}.{function}"}
-            continue
-        headlines[source.config.name] = _cached_headline(
-            warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
+        validate = getattr(importlib.import_module(module_name), function)
+        with _naming(source.config.name):
+            headlines[source.config.name] = _cached_headline(
+                warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
     tell("validate", len(returns), len(returns), "returns validated")
     return headlines
 
 
 def _headline(config: ProjectConfig, source: LoadedSource, validate) -> dict[str, Any]:
     current, *previous = [unit.path for unit in source.units]
-    year = source.config.options.get("year") or source.units[0].collection_year
-    if year is None:
-        raise KinsightError(f"source {source.config.name}: set `year = 2026` (the collection year) "
-                            "on the source; it cannot be told from the folder name")
+    year = source.units[0].collection_year
     paths = [current] if source.config.format == "ssda903" else current
-    result = validate(paths, int(year), config.la, previous=tuple(previous))
-    return dict(result.headline(), collection_year=int(year))
+    result = validate(paths, year, config.la, previous=tuple(previous))
+    return dict(result.headline(), collection_year=year)
 
 
 def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dict[str, Any]:
@@ -147,37 +143,22 @@ def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dic
     return headline
 
 
-def _linkage_available() -> str | None:
-    """Why linkage cannot run in this build, or None when it can."""
-    for module, name in (("kinsight.sources.person_records", "read_person_records"),
-                         ("kinsight.linkage", "ChildIndex")):
-        try:
-            getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            return f"this build has no {module}.{name}"
-    return None
-
-
 def _link(loaded: list[LoadedSource], warehouse: Warehouse, tell: ProgressHook):
     """Link every source's person records in the persistent child index."""
-    why_not = _linkage_available()
-    if why_not:
-        return None, {"skipped": why_not}
+    from kinsight.linkage import ChildIndex
+
     tell("link", 0, 1, "linking records in the child index")
     parts = [r for s in loaded if (r := s.person_records()) is not None and r.num_rows]
     if not parts:
         return None, {"skipped": "no person records to link"}
     records = pa.concat_tables(parts, promote_options="permissive")
-    index = importlib.import_module("kinsight.linkage").ChildIndex.open(warehouse.index_dir)
-    try:
+    with ChildIndex.open(warehouse.index_dir) as index:
         result = index.link(records)
-    finally:
-        getattr(index, "close", lambda: None)()
     clusters = result.clusters.select(["source", "record_id", "person_id"])
-    report = result.report if isinstance(result.report, dict) else {}
+    report = result.report
     headline = {"records": records.num_rows,
                 "persons": len(set(clusters["person_id"].to_pylist())),
-                "changes": len(getattr(result, "changes", []) or []),
+                "changes": len(result.changes),
                 **{k: v for k, v in report.items() if isinstance(v, (int, float, str, bool))}}
     tell("link", 1, 1, f"{headline['persons']} people")
     return clusters, headline
@@ -192,8 +173,6 @@ def _collection_year(config: ProjectConfig, loaded: list[LoadedSource]) -> int |
 
 def _source_summary(source: LoadedSource) -> dict[str, Any]:
     config: SourceConfig = source.config
-    if source.skipped:
-        return {"name": config.name, "format": config.format, "skipped": source.skipped}
     issues = Counter()
     for unit in source.units:
         for issue in unit.issues:

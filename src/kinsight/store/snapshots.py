@@ -125,10 +125,21 @@ class Warehouse:
         """Move a complete snapshot into place, save its summary, and make it current."""
         building = self.building_path(snapshot_id)
         final = self.snapshots_dir / f"{snapshot_id}.duckdb"
-        _write_atomic(final.with_suffix(".json"), json.dumps(summary, indent=2, default=str))
+        self.save_summary(snapshot_id, summary)
         os.replace(building, final)
         _write_atomic(self.root / "CURRENT", snapshot_id + "\n")
         return Snapshot(snapshot_id, final, True)
+
+    def make_current(self, snapshot_id: str) -> Snapshot:
+        """Point ``CURRENT`` at an existing snapshot (to roll back a bad month, say)."""
+        snapshot = self.snapshot(snapshot_id)
+        _write_atomic(self.root / "CURRENT", snapshot.snapshot_id + "\n")
+        return Snapshot(snapshot.snapshot_id, snapshot.path, True)
+
+    def save_summary(self, snapshot_id: str, summary: dict[str, Any]) -> None:
+        """Write (or rewrite) a snapshot's run summary beside it."""
+        path = self.snapshots_dir / f"{snapshot_id}.json"
+        _write_atomic(path, json.dumps(summary, indent=2, default=str))
 
     def discard(self, snapshot_id: str) -> None:
         """Remove what a failed run left under its temporary name."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 DEFAULT_HEADER = {
-    "Collection": "CIN", "SourceLevel": "L", "LEA": "213", "SoftwareCode": "Kinsight tests",
+    "Collection": "CIN", "SourceLevel": "L", "LEA": "318", "SoftwareCode": "Kinsight tests",
     "Release": "1", "SerialNo": "001", "DateTime": "2026-04-10T09:00:00",
 }
 DEFAULT_CHILD = {

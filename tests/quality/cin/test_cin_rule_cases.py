@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from census_xml import write_census
 
 from kinsight.quality.catalogue import load_rules
 from kinsight.quality.cin import validate_cin
-from census_xml import write_census
 
 CASES = Path(__file__).parent / "cases"
 YEARS = (2026, 2027)
@@ -56,4 +56,12 @@ def test_the_default_child_passes_every_child_level_rule(tmp_path):
     path = write_census(tmp_path, [{}, {}])
     result = validate_cin(path, 2026, "E09000027")
     # 2887Q is a query on the whole LA's return: two children cannot use 8 disability codes.
+    assert set(result.findings["rule_code"].to_pylist()) == {"2887Q"}
+
+
+def test_2026_27_carries_the_rules_forward_and_runs_them_all_on_its_layout(tmp_path):
+    assert [r.code for r in load_rules("cin", 2027)] == [r.code for r in load_rules("cin", 2026)]
+    child = {"CINdetails": [{"PreProceedingsandFGDM": [{"PPStartDate": "2026-09-09", "PPOutcome": "A"}]}]}
+    result = validate_cin(write_census(tmp_path, [child, {}], year=2027), 2027, "E09000027")
+    assert not result.skipped
     assert set(result.findings["rule_code"].to_pylist()) == {"2887Q"}

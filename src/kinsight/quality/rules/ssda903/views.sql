@@ -35,9 +35,9 @@ SELECT h.CHILD, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
 FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD);
 
 -- Periods of care: a child's episodes, in date order, joined while each starts no later
--- than the one before ended.
+-- than the one before ended; a period whose last episode is open has no end.
 CREATE VIEW periods_of_care AS
-SELECT CHILD, period, min(start_date) AS period_start, arg_max(end_date, start_date) AS period_end
+SELECT CHILD, period, min(start_date) AS period_start, arg_max_null(end_date, start_date) AS period_end
 FROM (
     SELECT *, sum(CASE WHEN previous_end IS NOT NULL AND start_date <= previous_end THEN 0 ELSE 1 END)
                   OVER (PARTITION BY CHILD ORDER BY start_date, row_number) AS period
@@ -46,9 +46,10 @@ FROM (
           FROM Episodes WHERE dt(DECOM) IS NOT NULL))
 GROUP BY CHILD, period;
 
--- A previous permanence order date, where DfE allows ZZ for an unknown day or month:
--- read as the latest date it could be, so that it never causes a false error.
-CREATE MACRO permanence_date(x) AS CASE
+-- A date where DfE allows ZZ for an unknown day or month (previous permanence orders,
+-- social worker episodes): read as the latest date it could be, so that it never
+-- causes a false error.
+CREATE MACRO partial_date(x) AS CASE
     WHEN x LIKE 'ZZ/ZZ/____' THEN dt('31/12/' || x[7:10])
     WHEN x LIKE 'ZZ/__/____' THEN last_day(dt('01/' || x[4:10]))
     ELSE dt(x) END;

@@ -1,0 +1,1 @@
+"""Sign-in: local accounts (argon2, lockout) and single sign-on by OIDC; roles per user."""

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from kinsight.web.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("openapi.json", views.openapi, name="openapi"),
+    path("me", views.me, name="me"),
+    path("indicators", views.indicators, name="indicators"),
+    path("indicators/<slug:indicator_id>", views.indicator, name="indicator"),
+    path("children/records", views.child_records, name="child-records"),
+    path("linkage/review-queue", views.review_queue, name="review-queue"),
+    path("linkage/decisions", views.review_decision, name="review-decision"),
+    path("agreements", views.agreement_register, name="agreements"),
+    path("agreements/<slug:agreement_id>/status", views.agreement_status, name="agreement-status"),
+    path("audit/search", views.audit_search, name="audit-search"),
+    path("audit/verify", views.audit_verify, name="audit-verify"),
+    path("your-records", views.own_records, name="own-records"),
+    path("your-records/challenges", views.own_challenge, name="own-challenge"),
+]

@@ -1,0 +1,232 @@
+"""The JSON API: the same operations as the pages, over the same services.
+
+Every endpoint needs a signed-in session (the middleware answers 401 otherwise) and the same
+role as its page; refusals are JSON 403s, and person-level refusals are audited exactly as the
+pages audit them. Person ids travel only in request bodies, never in URLs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache, wraps
+from importlib.resources import files
+
+import yaml
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kinsight.core.errors import KinsightError
+from kinsight.governance import agreements, audit, challenge, sar
+from kinsight.governance.models import AuditEntry
+from kinsight.web import deployment
+from kinsight.web.access import actor, refuse, section_required
+from kinsight.web.children import records
+from kinsight.web.children.views import PURPOSES
+from kinsight.web.insight import service as insight
+from kinsight.web.linkage import service as linkage
+from kinsight.web.navigation import sections_for, user_role
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, value):
+        try:
+            return super().default(value)
+        except TypeError:
+            return str(value)
+
+
+def _json(body, status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, encoder=_Encoder, safe=False)
+
+
+def api(section: str | None = None, *, person_level: bool = False, methods: tuple[str, ...] = ("GET",)):
+    """An API endpoint: method check, role check (audited for person-level data), JSON errors."""
+
+    def decorate(view: Callable):
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def endpoint(request: HttpRequest, *args, **kwargs):
+            try:
+                if section is not None:
+                    guarded = section_required(section, on_refusal=refuse if person_level else None)(view)
+                    return guarded(request, *args, **kwargs)
+                return view(request, *args, **kwargs)
+            except PermissionDenied as denied:
+                return _json({"error": str(denied) or "forbidden"}, 403)
+            except KinsightError as error:
+                return _json({"error": str(error)}, 400)
+
+        return endpoint
+
+    return decorate
+
+
+def _body(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise KinsightError("the request body is not JSON") from None
+    if not isinstance(data, dict):
+        raise KinsightError("the request body must be a JSON object")
+    return data
+
+
+@cache
+def schema() -> dict:
+    return yaml.safe_load(files("kinsight.web.api").joinpath("openapi.yaml").read_text("utf-8"))
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return _json(schema())
+
+
+@api()
+def me(request: HttpRequest) -> JsonResponse:
+    role = user_role(request)
+    return _json({"username": request.user.get_username(), "role": role,
+                  "sections": [section.key for section in sections_for(role)]})
+
+
+# ----------------------------------------------------------------------------- insight
+
+
+@api("insight")
+def indicators(request: HttpRequest) -> JsonResponse:
+    found, by_outcome = insight.dashboard(request.GET.get("period"))
+    return _json({
+        "period": found.period, "snapshot": found.snapshot_id,
+        "outcomes": [{"outcome": outcome, "indicators": [{**{k: v for k, v in row.items() if k != "indicator"},
+                                                          "id": row["indicator"].id, "title": row["indicator"].title}
+                                                         for row in rows]}
+                     for outcome, rows in by_outcome.items()],
+    })
+
+
+@api("insight")
+def indicator(request: HttpRequest, indicator_id: str) -> JsonResponse:
+    insight.indicator(indicator_id)
+    found = insight.results(request.GET.get("period"))
+    rows = found.protected[found.protected["indicator_id"] == indicator_id]
+    return _json({"indicator_id": indicator_id, "period": found.period, "snapshot": found.snapshot_id,
+                  "rows": [{k: insight.shown(v) if k in ("numerator", "denominator", "value", "gap") else v
+                            for k, v in row.items()} for row in rows.to_dict("records")]})
+
+
+# ----------------------------------------------------------------------------- children
+
+
+@api("children", person_level=True, methods=("POST",))
+def child_records(request: HttpRequest) -> JsonResponse:
+    data = _body(request)
+    person_id, purpose = str(data.get("person_id", "")), str(data.get("purpose", ""))
+    if purpose not in PURPOSES:
+        raise KinsightError(f"purpose must be one of {', '.join(PURPOSES)}")
+    con = deployment.snapshot()
+    if not records.exists(con, person_id):
+        refuse(request, person_id, "no such child")
+        return _json({"error": "forbidden"}, 403)
+    sources = records.child_view(con, actor(request), person_id, purpose)
+    body = {"person_id": person_id, "purpose": purpose, "sources": [
+        {"source": s.source, "allowed": s.allowed, "agreement": s.agreement, "break_glass": s.break_glass,
+         "reasons": list(s.reasons), "withheld": list(s.withheld), "tables": s.tables} for s in sources]}
+    return _json(body, 200 if any(s.allowed for s in sources) else 403)
+
+
+# ----------------------------------------------------------------------------- linkage
+
+
+@api("linkage")
+def review_queue(request: HttpRequest) -> JsonResponse:
+    comparisons, waiting = linkage.review_queue()
+    return _json({"waiting": waiting, "pairs": [
+        {"pair": list(c.item.pair), "match_weight": c.item.match_weight, "match_probability": c.item.match_probability,
+         "fields": [{"field": f, "left": left, "right": right, "agrees": agrees} for f, left, right, agrees in c.rows]}
+        for c in comparisons]})
+
+
+@api("linkage", methods=("POST",))
+def review_decision(request: HttpRequest) -> JsonResponse:
+    data = _body(request)
+    pair, same, reason = data.get("pair") or [], data.get("same"), str(data.get("reason", "")).strip()
+    if len(pair) != 4 or not isinstance(same, bool) or not reason:
+        raise KinsightError("send pair (4 strings), same (true or false) and a reason")
+    who = actor(request)
+    changed = linkage.decide(tuple(str(p) for p in pair), same, who.user, reason)
+    audit.record(actor=who.user, role=who.role, action="linkage.review", outcome="same" if same else "different",
+                 details={"pair": pair, "people_changed": changed})
+    return _json({"people_changed": changed}, 201)
+
+
+# ----------------------------------------------------------------------------- governance
+
+
+@api("governance")
+def agreement_register(request: HttpRequest) -> JsonResponse:
+    return _json([a.__dict__ for a in agreements.register(timezone.localdate())])
+
+
+@api("governance", methods=("POST",))
+def agreement_status(request: HttpRequest, agreement_id: str) -> JsonResponse:
+    data = _body(request)
+    changed = agreements.transition(agreement_id, str(data.get("status", "")), actor=actor(request).user,
+                                    version=data.get("version"), reason=str(data.get("reason", "")))
+    return _json({"agreement_id": changed.agreement_id, "version": changed.version, "status": changed.status})
+
+
+@api("governance", methods=("POST",))
+def audit_search(request: HttpRequest) -> JsonResponse:
+    data = _body(request)
+    entries = AuditEntry.objects.order_by("-seq")
+    for key in ("target", "actor", "action", "outcome"):
+        if data.get(key):
+            entries = entries.filter(**{key: str(data[key])})
+    who = actor(request)
+    audit.record(actor=who.user, role=who.role, purpose="subject_access", action="audit.search", outcome="shown",
+                 details={k: str(v) for k, v in data.items() if v})
+    return _json([audit.as_dict(e) for e in entries[:200]])
+
+
+@api("governance", methods=("POST",))
+def audit_verify(request: HttpRequest) -> JsonResponse:
+    result = audit.verify()
+    return _json({"intact": result.intact, "entries": result.entries, "broken_seq": result.broken_seq,
+                  "description": result.describe()})
+
+
+# ----------------------------------------------------------------------------- family
+
+
+def _own_pack(request: HttpRequest) -> dict:
+    person_id = request.user.account.person_id
+    config = deployment.config()
+    if not person_id or config is None:
+        raise KinsightError("this account is not connected to any records")
+    who = actor(request)
+    return sar.subject_access(config, person_id, actor=who.user, role=who.role, requester_person_id=person_id)
+
+
+@api("family", person_level=True)
+def own_records(request: HttpRequest) -> JsonResponse:
+    return _json(_own_pack(request))
+
+
+@api("family", person_level=True, methods=("POST",))
+def own_challenge(request: HttpRequest) -> JsonResponse:
+    data = _body(request)
+    own = {(r["source"], r["record_id"]) for r in _own_pack(request)["records"]}
+    record = (str(data.get("source", "")), str(data.get("record_id", "")))
+    other = (str(data.get("other_source", "")), str(data.get("other_record_id", "")))
+    if record not in own or (data.get("kind") == "link" and other not in own):
+        return _json({"error": "you can only challenge your own records"}, 403)
+    raised = challenge.raise_challenge(
+        person_id=request.user.account.person_id, kind=str(data.get("kind", "")), raised_by="the person themselves",
+        statement=str(data.get("statement", "")), source=record[0], record_id=record[1],
+        other_source=other[0], other_record_id=other[1], field=str(data.get("field", "")),
+        proposed_value=str(data.get("proposed_value", "")), actor=actor(request).user,
+    )
+    return _json({"reference": raised.reference, "status": raised.status}, 201)

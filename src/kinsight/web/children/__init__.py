@@ -1,0 +1,1 @@
+"""The child view for practitioners: one child's records across services, governed and audited."""

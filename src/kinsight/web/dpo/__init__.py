@@ -1,0 +1,1 @@
+"""Governance pages for the data protection officer: agreements, audit, break-glass reviews."""

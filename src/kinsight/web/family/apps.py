@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FamilyConfig(AppConfig):
+    name = "kinsight.web.family"
+    label = "family"
+    verbose_name = "Family portal"

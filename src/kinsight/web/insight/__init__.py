@@ -1,0 +1,1 @@
+"""Insight pages: indicator dashboards beside statistical neighbours, region and England."""

@@ -1,0 +1,1 @@
+"""Linkage pages: the quality and bias report, and the clerical review queue."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    name = "kinsight.web.linkage"
+    label = "web_linkage"
+    verbose_name = "Linkage"

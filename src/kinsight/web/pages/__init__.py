@@ -1,0 +1,1 @@
+"""Pages every audience shares: the start page, the accessibility statement, error pages."""

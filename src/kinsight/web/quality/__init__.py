@@ -1,0 +1,1 @@
+"""Data quality pages: upload a statutory return, validate it, browse and download the findings."""
