@@ -189,10 +189,9 @@ def _age_band(age_years: float) -> str:
 class _CareWalker:
     """Walks one care spell into 903 episodes, reviews, missing episodes and social workers."""
 
-    def __init__(self, rng, run: Setting, history: History, placements_elsewhere: np.ndarray,
+    def __init__(self, rng, history: History, placements_elsewhere: np.ndarray,
                  placements_here: np.ndarray):
         self.rng = rng
-        self.run = run
         self.history = history
         self.cla = parameters()["cla"]
         self.elsewhere = placements_elsewhere
@@ -411,7 +410,7 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
     codes = people["postcode"].to_numpy()
     everywhere = postcodes()["postcode"].to_numpy()
     elsewhere = everywhere[rng.integers(0, len(everywhere), 5000)]
-    walker = _CareWalker(rng, run, history, elsewhere, codes[rng.integers(0, len(codes), 5000)])
+    walker = _CareWalker(rng, history, elsewhere, codes[rng.integers(0, len(codes), 5000)])
     reasons = []
     people["adopted_on"] = np.datetime64("NaT")
     for spell in spells.itertuples():
