@@ -73,6 +73,12 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
+def cpu_seconds() -> float:
+    """User plus system CPU time of this process so far: on a shared machine, the honest cost."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``."""
 

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from linkage_common import Timer, pairwise_f1, peak_rss_gb, synthetic_la  # noqa: E402
+from linkage_common import Timer, pairwise_f1, peak_rss_gb, synthetic_la
 
 
 def baseline(records: pa.Table) -> pa.Table:

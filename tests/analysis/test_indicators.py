@@ -1,5 +1,7 @@
 """Each indicator on the hand-made warehouse of conftest.py, against figures worked by hand."""
 
+import shutil
+
 import duckdb
 import pytest
 
@@ -84,6 +86,20 @@ def test_rates_per_10000_use_the_ons_population(year, indicator_id, children):
     assert total(year, indicator_id, "numerator") == children
     assert total(year, indicator_id, "denominator") == BRISTOL_0_17
     assert total(year, indicator_id) == pytest.approx(10_000 * children / BRISTOL_0_17)
+
+
+def test_a_deployment_that_declares_its_population_has_its_rates_per_10000_on_it(
+        warehouse_path, tmp_path):
+    # A synthetic LA, or one whose children's services cover a different area, says how
+    # many children it serves; its rates must not be divided by the ONS estimate.
+    path = tmp_path / "snapshot.duckdb"
+    shutil.copy(warehouse_path, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE snapshot_info SET population_0_17 = 20000")
+    with duckdb.connect(str(path), read_only=True) as con:
+        results = compute(con, ["cla_rate_per_10k"], period=YEAR)
+    assert total(results, "cla_rate_per_10k", "denominator") == 20_000
+    assert total(results, "cla_rate_per_10k") == pytest.approx(10_000 * 2 / 20_000)
 
 
 def test_means(year):

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import SyntheticLA, generate  # noqa: E402
+from synthetic import SyntheticLA, generate
 
-from kinsight.linkage import ChildIndex  # noqa: E402
+from kinsight.linkage import ChildIndex
 
 
 @pytest.fixture(scope="session")

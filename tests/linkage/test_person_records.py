@@ -121,18 +121,25 @@ def test_a_utf16_file_gets_a_clear_message(tmp_path):
         read_person_records(_source(path))
 
 
-def test_returns_without_a_reader_yet_say_so(tmp_path):
-    source = SourceConfig(name="ssda903", path=tmp_path, format="ssda903", record_id="CHILD")
-    try:
-        import kinsight.sources.ssda903  # noqa: F401
-    except ImportError:
-        with pytest.raises(KinsightError, match="not supported yet"):
-            read_person_records(source)
-    else:
-        pytest.skip("the 903 reader has landed; its own tests cover it")
-
-
 def test_an_unknown_format_is_refused(tmp_path):
     source = SourceConfig(name="x", path=tmp_path, format="parquet", record_id="ID")
     with pytest.raises(KinsightError, match="unknown format 'parquet'"):
         read_person_records(source)
+
+
+def test_a_903_child_with_an_adoption_row_is_marked_as_their_pre_adoption_identity(tmp_path):
+    folder = tmp_path / "ssda903"
+    folder.mkdir()
+    (folder / "header.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+        "C1,1,01/02/2020,WBRI,,,\nC2,2,03/04/2019,BAFR,,,\n"
+    )
+    (folder / "ad1.csv").write_text(
+        "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
+        "C2,03/04/2019,01/01/2024,01/03/2024,0,2,MF,L11\n"
+    )
+    source = SourceConfig(name="ssda903", path=folder, format="ssda903", record_id="CHILD",
+                          columns={"other_id": "CHILD", "dob": "DOB", "sex": "SEX"})
+    rows = {r["record_id"]: r for r in read_person_records(source).to_pylist()}
+    assert rows["C2"]["adoption"] == "pre" and rows["C1"]["adoption"] is None
+    assert rows["C1"]["sex"] == "M" and rows["C2"]["ethnicity"] == "BAFR"

@@ -5,7 +5,12 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from kinsight.linkage.standardise import conform, features_sql, forename_variants, register_forename_variants
+from kinsight.linkage.standardise import (
+    conform,
+    features_sql,
+    forename_variants,
+    register_forename_variants,
+)
 
 
 def _features(**columns):

@@ -61,6 +61,8 @@ def test_annex_a_has_lists_1_to_11(la):
 def test_kinsight_toml_describes_every_generated_source(la):
     config = load_config(la / "kinsight.toml")
     assert config.la == "E06000042"
+    # Rates per 10,000 are on the children generated, not on Milton Keynes' real population.
+    assert config.settings["project"]["population_0_17"] == 30_000
     names = {s.name for s in config.sources}
     assert names == {"ssda903", "cin_census", "annex_a", "social_care_persons", "health_visiting",
                      "school_census", "eyfs_profile", "youth_services", "homelessness",
@@ -138,6 +140,7 @@ def run(*args):
     (["--la", "E99999999"], "unknown local authority"),
     (["--children", "0"], "--children"),
     (["--children", "-5"], "--children"),
+    (["--children", "999"], "at least 1,000"),
 ])
 def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, message):
     result = run("--out", str(tmp_path / "out"), *args)
@@ -150,11 +153,30 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, m
 def test_a_non_empty_folder_is_refused_without_force(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
-    result = run("--out", str(tmp_path / "out"), "--children", "500")
+    result = run("--out", str(tmp_path / "out"), "--children", "1000")
     assert result.returncode == 2 and "not empty" in result.stderr
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 
 
 def test_an_unwritable_place_is_refused(tmp_path):
-    result = run("--out", str(Path("/proc/kinsight-la")), "--children", "500")
+    result = run("--out", str(Path("/proc/kinsight-la")), "--children", "1000")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_force_replaces_a_previous_la(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("old")
+    result = run("--out", str(tmp_path / "out"), "--children", "1000", "--force")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "out" / "old.txt").exists()
+    assert (tmp_path / "out" / "kinsight.toml").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_collection_year_2027_adds_deprivation_of_liberty_orders(tmp_path):
+    generate(tmp_path / "la", children=3_000, seed=5, year=2027)
+    assert header(tmp_path / "la" / "returns" / "ssda903" / "2027" / "dolo.csv") == [
+        "CHILD", "DOB", "DOLO_START", "DOLO_END"]
+    assert not (tmp_path / "la" / "returns" / "ssda903" / "2026" / "dolo.csv").exists()
+    assert load_config(tmp_path / "la" / "kinsight.toml").source("ssda903").options["previous"] == [
+        "returns/ssda903/2026"]

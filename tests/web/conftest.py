@@ -7,23 +7,7 @@ from django.contrib.auth import get_user_model
 
 from kinsight.web.accounts.models import Account
 from mock_oidc_provider import MockOidcProvider
-
-PASSWORD = "correct horse battery staple"
-
-
-def routes(patterns, prefix: str = "", fill=None):
-    """Every routed path under ``patterns``; each path parameter replaced by ``fill(name)``."""
-    import re
-
-    from django.urls import URLPattern, URLResolver
-
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from routes(pattern.url_patterns, route, fill)
-        elif isinstance(pattern, URLPattern):
-            yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: fill(m[1]), route)
-
+from web_helpers import PASSWORD
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import routes
+from web_helpers import routes
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from warehouse_fixture import CHILD, OTHER_CHILD

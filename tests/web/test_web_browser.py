@@ -4,8 +4,8 @@ axe-core's WCAG 2.2 AA rules run on every page visited."""
 from __future__ import annotations
 
 import pytest
-from browser import assert_accessible, browser, keyboard_sign_in, page, press_enter_on  # noqa: F401  (fixtures)
-from conftest import PASSWORD
+from web_browser import assert_accessible, browser, keyboard_sign_in, page, press_enter_on  # noqa: F401  (fixtures)
+from web_helpers import PASSWORD
 from django.utils import timezone
 from warehouse_fixture import CHILD, OTHER_CHILD
 

@@ -12,7 +12,7 @@ from warehouse_fixture import CHILD, NHS_NUMBER, OTHER_CHILD
 from kinsight.governance import policy
 from kinsight.governance.models import AuditEntry, BreakGlass
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture

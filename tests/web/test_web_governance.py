@@ -10,7 +10,7 @@ from django.utils import timezone
 from kinsight.governance import agreements, audit
 from kinsight.governance.models import Agreement, AuditEntry, BreakGlass
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_the_dpo_creates_an_agreement_from_a_template_as_a_draft(signed_in):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD, routes
+from web_helpers import PASSWORD, routes
 from django.test import Client
 from django.urls import get_resolver
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import PASSWORD
+from web_helpers import PASSWORD
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from kinsight.web.accounts.models import Account
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def sign_in(client, username, password):

@@ -76,7 +76,7 @@ PLAIN_TABLES: dict[str, dict[str, str]] = {
     "loads": {"load_id": V, "source": V, "file": V, "sha256": V, "rows": I, "rejected": I,
               "loaded_at": "TIMESTAMP"},
     "snapshot_info": {"snapshot_id": V, "created_at": "TIMESTAMP", "la": V,
-                      "collection_year": I, "config_sha256": V},
+                      "collection_year": I, "config_sha256": V, "population_0_17": I},
 }
 
 
@@ -98,7 +98,7 @@ def create_warehouse(path: Path, rows: dict[str, list[dict[str, Any]]], la: str 
     with duckdb.connect(str(path)) as con:
         create_tables(con)
         con.execute(
-            "INSERT INTO snapshot_info VALUES ('test', now(), ?, 2026, '')", [la]
+            "INSERT INTO snapshot_info VALUES ('test', now(), ?, 2026, '', NULL)", [la]
         )
         for table, records in rows.items():
             columns = _columns(table)
@@ -130,7 +130,7 @@ def generate_warehouse(path: Path, children: int = 300_000, years: int = 5, seed
     with duckdb.connect(str(path)) as con:
         create_tables(con)
         con.execute("SELECT setseed(?)", [seed])
-        con.execute("INSERT INTO snapshot_info VALUES ('bench', now(), ?, 2026, '')", [la])
+        con.execute("INSERT INTO snapshot_info VALUES ('bench', now(), ?, 2026, '', NULL)", [la])
         con.register("areas", areas.reset_index(drop=True))
         n_areas = len(areas)
         lineage = "'bench' AS source, 'r' || i AS record_id, 'bench.csv' AS file, 1 AS row_number, 'l1' AS load_id"

@@ -8,6 +8,8 @@ breakdown for every period come back from a single pass over the data.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Iterable, Sequence
 
@@ -264,10 +266,12 @@ def _population(la, period: Period, breakdown: str, level: str) -> float:
 def snapshot_la(con: duckdb.DuckDBPyConnection) -> reference.LocalAuthority | None:
     """The LA a snapshot belongs to, from its ``snapshot_info`` row (if it has one)."""
     try:
-        row = con.execute("SELECT la FROM snapshot_info LIMIT 1").fetchone()
-    except duckdb.CatalogException:
+        row = con.execute("SELECT la, population_0_17 FROM snapshot_info LIMIT 1").fetchone()
+    except duckdb.Error:  # no snapshot_info, or one from before population_0_17
         return None
-    return reference.local_authority(row[0]) if row and row[0] else None
+    if not row or not row[0]:
+        return None
+    return dataclasses.replace(reference.local_authority(row[0]), population_0_17=row[1])
 
 
 def compute(

@@ -31,6 +31,9 @@ class LocalAuthority:
     la_name: str
     region_code: str
     region_name: str
+    #: The 0–17 population a deployment declares for itself (a synthetic LA, or one whose
+    #: children's services cover a different area); None means the ONS estimate.
+    population_0_17: int | None = None
 
 
 @cache
@@ -64,7 +67,10 @@ def _population() -> pd.DataFrame:
 @cache
 def population(la: LocalAuthority, collection_year: int) -> float:
     """The ONS mid-year 0–17 population DfE uses for a collection year (the mid-year before
-    31 March), or the latest published if that year is not out yet."""
+    31 March), or the latest published if that year is not out yet; a population the
+    deployment declares for itself comes first."""
+    if la.population_0_17:
+        return float(la.population_0_17)
     frame = _population()
     rows = frame[frame["old_la_code"] == la.old_la_code].dropna(subset=["population"])
     if rows.empty:

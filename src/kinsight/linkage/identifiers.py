@@ -19,15 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "normalise_digits",
-    "nhs_number_is_valid",
     "nhs_number_is_test",
-    "upn_is_valid",
-    "uln_is_valid",
-    "nhs_number_validity",
+    "nhs_number_is_valid",
     "nhs_number_test_range",
-    "upn_validity",
+    "nhs_number_validity",
+    "normalise_digits",
+    "uln_is_valid",
     "uln_validity",
+    "upn_is_valid",
+    "upn_validity",
 ]
 
 #: UPN check letters: the 23 letters A–Z without I, O and S, indexed by remainder.

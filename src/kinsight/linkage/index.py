@@ -21,7 +21,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class ChildIndex:
         batch stay as they were. The model is trained on the first run (or when
         ``retrain``) and reused after that. The whole run is one transaction.
         """
-        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         batch = conform(records)
         self._refuse_duplicates(batch)
         con = self.con
@@ -201,7 +201,11 @@ class ChildIndex:
         con.execute(f"UPDATE records SET last_run = {_literal(run_id)} WHERE rid IN (SELECT old_rid FROM batch)")
         # Changed records lose their old pairs; they are scored again below.
         con.execute("DELETE FROM pairs WHERE rid_l IN (SELECT rid FROM staged) OR rid_r IN (SELECT rid FROM staged)")
-        con.execute(f"CREATE OR REPLACE TABLE features AS {features_sql('records')}")
+        # Features of new and changed records only; the rest are as they were.
+        fresh = features_sql("(SELECT * FROM records WHERE rid IN (SELECT rid FROM staged))")
+        con.execute(f"CREATE TABLE IF NOT EXISTS features AS SELECT * FROM ({fresh}) WHERE false")
+        con.execute("DELETE FROM features WHERE rid IN (SELECT rid FROM staged)")
+        con.execute(f"INSERT INTO features {fresh}")
         total = con.execute("SELECT count(*) FROM records").fetchone()[0]
         self._term_frequencies()
         return {

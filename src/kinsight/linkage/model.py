@@ -85,8 +85,9 @@ def _linker(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], tables: li
     db_api = DuckDBAPI(connection=con)
     frames = [db_api.register(name, table_name=f"{name}_in") for name in tables]
     # A dedupe model is built on one table; predict_between is handed both roles itself.
-    # Splink's INFO progress is noise in a CLI run.
-    linker = Linker(frames[0], settings, log_level=logging.WARNING)
+    # Splink's progress and untrained-level warnings are noise in a CLI run; the report
+    # lists untrained levels.
+    linker = Linker(frames[0], settings, log_level=logging.ERROR)
     for column in TF_COLUMNS:
         lookup = db_api.register(f"tf_{column}", table_name=f"tf_{column}_in")
         linker.table_management.register_term_frequency_lookup(lookup, column)

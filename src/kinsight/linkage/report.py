@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import math
 import platform
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import metadata
 from typing import Any
 
@@ -52,7 +52,7 @@ def build(con: duckdb.DuckDBPyConnection, *, run: dict[str, Any], inputs: list[d
     file, for evaluation on synthetic data; production runs never have one. ``la`` (an
     ONS code) lets records' postcodes give their IMD 2019 deprivation decile.
     """
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     model = _latest_model(con)
     thresholds = linkage_model.Thresholds.default()
     _postcode_deciles(con, la)
@@ -98,7 +98,7 @@ def _provenance(run, inputs, model, thresholds) -> dict[str, Any]:
     spec = linkage_model.model_spec()
     return {
         "run_id": run["run_id"],
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "model_hash": model["hash"],
         "inputs": inputs,
@@ -269,8 +269,7 @@ def _wilson(successes: float, total: float) -> list[float] | None:
 
 
 def _pairwise(con, group_column: str | None = None) -> list[tuple]:
-    """True positives, predicted and true pairs (overall or by a report_people column)."""
-    key = f", {group_column}" if group_column else ""
+    """Same-child pairs found and true same-child pairs, overall or by a report_people column."""
     return con.execute(
         f"""WITH j AS (SELECT r.person_id, t.child_id{', r.' + group_column if group_column else ''}
                        FROM report_people r JOIN truth t USING (source, record_id)),

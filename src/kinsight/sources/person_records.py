@@ -79,7 +79,23 @@ def _read_return(source: SourceConfig) -> pa.Table:
     table = pa.table({"source": pa.array([source.name] * raw.num_rows, pa.string()),
                       **{name: raw[column] for name, column in wanted.items()},
                       "file": raw["file"], ROW_NUMBER: raw[ROW_NUMBER]})
+    if source.format == "ssda903" and "adoption" not in wanted:
+        table = table.append_column("adoption", _adopted_in_903(source, table["record_id"]))
     return _standard(table, source)
+
+
+def _adopted_in_903(source: SourceConfig, record_ids: pa.ChunkedArray) -> pa.Array:
+    """``pre`` for children with an AD1 (adoption) row: the 903 holds their birth identity.
+
+    After the adoption order the child is re-registered under a new NHS number and
+    usually a new surname; linkage must not join the two identities (see
+    docs/linkage.md, Adoption).
+    """
+    from kinsight.sources import ssda903
+
+    found = ssda903.read_return([source.path], ssda903.LATEST_YEAR).tables.get("AD1")
+    adopted = pa.array(sorted(set(found["CHILD"].to_pylist())) if found is not None else [], pa.string())
+    return pc.if_else(pc.is_in(record_ids, value_set=adopted), "pre", pa.scalar(None, pa.string()))
 
 
 def _wanted(source: SourceConfig, columns: list[str], *, file) -> dict[str, str]:

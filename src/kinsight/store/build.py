@@ -39,6 +39,9 @@ class SnapshotFacts:
     la: str | None
     collection_year: int | None
     config_sha256: str
+    #: The 0–17 population rates are per, when the deployment declares it (``[project]
+    #: population_0_17``); otherwise indicators use the ONS estimate for the LA.
+    population_0_17: int | None = None
 
 
 def build_snapshot(path: Path, sources: list[LoadedSource], clusters: pa.Table | None,
@@ -60,9 +63,9 @@ def build_snapshot(path: Path, sources: list[LoadedSource], clusters: pa.Table |
         _source_records(con)
         _relationships(con, sources)
         _loads(con, sources)
-        con.execute("INSERT INTO snapshot_info VALUES (?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO snapshot_info VALUES (?, ?, ?, ?, ?, ?)",
                     [facts.snapshot_id, datetime.now(UTC).replace(tzinfo=None), facts.la,
-                     facts.collection_year, facts.config_sha256])
+                     facts.collection_year, facts.config_sha256, facts.population_0_17])
         counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables()}
         con.execute("CHECKPOINT")
         return counts

@@ -59,7 +59,8 @@ def run_pipeline(config: ProjectConfig, progress: ProgressHook | None = None) ->
         with _timed(timings, "build"):
             tell("build", 0, 1, "writing the snapshot")
             facts = SnapshotFacts(snapshot_id, config.la, _collection_year(config, loaded),
-                                  sha256_of(config.path))
+                                  sha256_of(config.path),
+                                  config.settings.get("project", {}).get("population_0_17"))
             summary["tables"] = build_snapshot(warehouse.building_path(snapshot_id), loaded, clusters, facts)
             tell("build", 1, 1, "snapshot written")
         summary["sources"] = [_source_summary(s) for s in loaded]

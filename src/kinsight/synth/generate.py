@@ -28,6 +28,8 @@ from kinsight.synth.model import Setting, setting
 from kinsight.synth.updates import next_month
 
 Progress = Callable[[str], None]
+#: Below this an LA has a handful of children in care, and the returns would be near empty.
+MINIMUM_CHILDREN = 1_000
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,10 @@ def generate(out: Path, children: int = 60_000, seed: int = 0, la_code: str | No
     """Generate the synthetic LA into ``out``; deterministic for ``seed``."""
     if children <= 0:
         raise KinsightError(f"--children must be a positive number of children, not {children}")
+    if children < MINIMUM_CHILDREN:
+        raise KinsightError(
+            f"--children must be at least {MINIMUM_CHILDREN:,}: with fewer, an LA has too few "
+            f"children in care or on plans to model (asked for {children:,})")
     if not 0 <= fault_rate <= 0.5:
         raise KinsightError(f"--fault-rate must be between 0 and 0.5, not {fault_rate}")
     if not 2020 <= year <= 2030:
@@ -185,7 +191,7 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
                                             "field", "fault", "rule_code"]), truth_dir / "faults.csv")
     for month, frame in update_records.items():
         write_csv(frame, truth_dir / "updates" / month / "records.csv")
-    write_config(root / "kinsight.toml", run)
+    write_config(root / "kinsight.toml", run, children=n)
     return len(all_records), len(faults)
 
 

@@ -16,6 +16,14 @@ UPN_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
 _VALID_PER_BLOCK = 900_000
 
 
+def serial_ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    """Record ids such as ``C0000042``: a prefix and a zero-padded serial number."""
+    numbers = np.asarray(numbers)
+    if numbers.size == 0:  # numpy's zfill cannot take an empty array
+        return np.array([], dtype=str)
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), 7))
+
+
 def nhs_check_digit(body: np.ndarray) -> np.ndarray:
     """Check digits for 9-digit bodies (int64); 10 marks a body that can never be issued."""
     digits = (body[:, None] // 10 ** np.arange(8, -1, -1)) % 10

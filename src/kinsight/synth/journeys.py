@@ -21,6 +21,7 @@ import pandas as pd
 
 from kinsight.core.reference import postcodes
 from kinsight.synth import population
+from kinsight.synth.identifiers import serial_ids
 from kinsight.synth.model import Setting, parameters, shares
 
 YEAR = 365.25
@@ -188,10 +189,9 @@ def _age_band(age_years: float) -> str:
 class _CareWalker:
     """Walks one care spell into 903 episodes, reviews, missing episodes and social workers."""
 
-    def __init__(self, rng, run: Setting, history: History, placements_elsewhere: np.ndarray,
+    def __init__(self, rng, history: History, placements_elsewhere: np.ndarray,
                  placements_here: np.ndarray):
         self.rng = rng
-        self.run = run
         self.history = history
         self.cla = parameters()["cla"]
         self.elsewhere = placements_elsewhere
@@ -410,7 +410,7 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
     codes = people["postcode"].to_numpy()
     everywhere = postcodes()["postcode"].to_numpy()
     elsewhere = everywhere[rng.integers(0, len(everywhere), 5000)]
-    walker = _CareWalker(rng, run, history, elsewhere, codes[rng.integers(0, len(codes), 5000)])
+    walker = _CareWalker(rng, history, elsewhere, codes[rng.integers(0, len(codes), 5000)])
     reasons = []
     people["adopted_on"] = np.datetime64("NaT")
     for spell in spells.itertuples():
@@ -466,7 +466,7 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
     referrals.loc[referrals["closure_date"] > ref, ["closure_date", "reason_for_closure"]] = [-1, ""]
     referrals.loc[referrals["cpp_end"] > ref, "cpp_end"] = -1
     referrals.loc[referrals["cin_plan_end"] > ref, "cin_plan_end"] = -1
-    referrals.insert(0, "referral_id", np.char.add("R", np.char.zfill(np.arange(1, len(referrals) + 1).astype(str), 7)))
+    referrals.insert(0, "referral_id", serial_ids("R", np.arange(1, len(referrals) + 1)))
     categories = params["cpp_category"]
     referrals["initial_category"] = pick(rng, categories, len(referrals))
     referrals["latest_category"] = np.where(rng.random(len(referrals)) < 0.85, referrals["initial_category"],

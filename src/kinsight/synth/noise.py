@@ -92,6 +92,8 @@ def identity(rng: np.random.Generator, people: pd.DataFrame, persons: np.ndarray
     hyphenated = np.array(["-" in s for s in surname], dtype=bool)
     one_part = hyphenated & (rng.random(n) < errors["surname_hyphen_part"] / 100)
     _apply(rng, surname, one_part, lambda r, s: s.split("-")[r.integers(0, 2)])
+    spelt = np.array([s in variants for s in surname], dtype=bool) & chance(errors["forename_transliteration"] / 4)
+    _apply(rng, surname, spelt, lambda r, s: variants[s][r.integers(0, len(variants[s]))])
     carer = ~after_adoption & (rng.random(n) < 0.04 * factor)
     surname[carer] = rows["carer_surname"].to_numpy()[carer]
     _apply(rng, surname, chance(errors["surname_typo"]), typo)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kinsight.synth.identifiers import serial_ids
 from kinsight.synth.journeys import YEAR, History, day, grouped, pick
 from kinsight.synth.model import Setting, parameters
 from kinsight.synth.noise import identity
@@ -30,8 +31,8 @@ class Extract:
     encoding: str = "utf-8"
 
 
-def _ids(prefix: str, n: int, start: int = 1) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.arange(start, start + n).astype(str), 7))
+def _ids(prefix: str, n: int) -> np.ndarray:
+    return serial_ids(prefix, np.arange(1, n + 1))
 
 
 def _dob_days(people: pd.DataFrame) -> np.ndarray:

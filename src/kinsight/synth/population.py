@@ -169,14 +169,14 @@ def build(rng: np.random.Generator, run: Setting, n: int) -> tuple[pd.DataFrame,
     other = rng.random(n) < 0.12
     surname[other] = draw_surnames(rng, ethnicity[other])
 
-    child_id = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    child_id = identifiers.serial_ids("C", np.arange(1, n + 1))
     twin_of = np.full(n, "", dtype=object)
     twin_of[twin_index] = child_id[twin_index - 1]
 
     area = h_area[household]
     people = pd.DataFrame({
         "child_id": child_id,
-        "household_id": np.char.add("H", np.char.zfill(household.astype(str), 7)),
+        "household_id": identifiers.serial_ids("H", household),
         "kind": "resident",
         "sex": sex,
         "dob": dob,
@@ -215,7 +215,7 @@ def newcomers(rng: np.random.Generator, people: pd.DataFrame, dob: np.ndarray, s
     has_nhs = (rng.random(n) < 0.6) if kind == "uasc" else np.ones(n, bool)
     nhs = np.array([spare_nhs.pop() if has else "" for has in has_nhs], dtype=object)
     start = len(people)
-    child_id = np.char.add("C", np.char.zfill(np.arange(start + 1, start + n + 1).astype(str), 7))
+    child_id = identifiers.serial_ids("C", np.arange(start + 1, start + n + 1))
     surname = draw_surnames(rng, ethnicity)
     birth_year = dob.astype("datetime64[Y]").astype(int) + 1970
     return pd.DataFrame({

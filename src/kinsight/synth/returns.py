@@ -160,8 +160,22 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
         "SW_DECOM": dates(workers["SW_DECOM"]),
         "SW_DEC": dates(np.where(unknown, -1, workers["SW_DEC"])),
         "SW_REASON": np.where(unknown, "", workers["SW_REASON"])}))
-    columns = layouts()["ssda903"]
+    columns = dict(layouts()["ssda903"])
+    for first_year, added in layouts()["ssda903_added"].items():
+        if year >= first_year:
+            columns |= added
+            tables["dolo.csv"] = with_dob(_deprivation_of_liberty(rng, ep, ids, y))
     return {name: frame[columns[name]].reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _deprivation_of_liberty(rng, ep: pd.DataFrame, ids: np.ndarray, y: Year) -> pd.DataFrame:
+    """Deprivation of liberty orders (903 from 2026/27): some children in children's homes."""
+    homes = ep[ep["PLACE"].isin(["K1", "K2"])].drop_duplicates("person")
+    ordered = homes[rng.random(len(homes)) < 0.15]
+    start = np.full(len(ordered), y.start) + rng.integers(0, 300, len(ordered))
+    end = start + rng.integers(30, 400, len(ordered))
+    return pd.DataFrame({"CHILD": ids[ordered["person"].to_numpy()], "DOLO_START": dates(start),
+                         "DOLO_END": dates(y.as_known(end))})
 
 
 def _oc2(rng, people, history: History, y: Year) -> pd.DataFrame:

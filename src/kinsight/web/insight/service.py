@@ -18,7 +18,8 @@ import pandas as pd
 
 from kinsight.analysis import comparators, compute, funnel, journeys, reference
 from kinsight.analysis.catalogue import OUTCOMES, Indicator, library
-from kinsight.analysis.comparators import COMPARATOR_COLUMNS, published_series
+from kinsight.analysis.comparators import COMPARATOR_COLUMNS
+from kinsight.analysis.comparators import trend as published_trend
 from kinsight.analysis.engine import TOTAL, snapshot_la
 from kinsight.core.errors import KinsightError
 from kinsight.outputs.disclosure import protect_results
@@ -122,11 +123,20 @@ def breakdowns(found: Results, indicator_id: str) -> dict[str, pd.DataFrame]:
     return {name: part for name, part in rows.groupby("breakdown", sort=False)}
 
 
+#: The series of a published trend, as the trend chart and table name them.
+TREND_SERIES = {"la_value": "This LA", "sn_median_value": "Statistical neighbours (median)",
+                "region_value": "Region", "england_value": "England"}
+
+
 def trend(found: Results, indicator_id: str) -> pd.DataFrame:
-    """Published values by year for the LA, its region and England (already disclosure-controlled)."""
+    """Published values by year (already disclosure-controlled): the LA, its neighbours' median,
+    its region and England, one row per year and series."""
     if found.la is None:
-        return pd.DataFrame(columns=["time_period", "value", "geography"])
-    return published_series(indicator_id, found.la).sort_values(["geography", "time_period"])
+        return pd.DataFrame(columns=["time_period", "geography", "value"])
+    wide = published_trend(indicator_id, found.la)
+    long = wide.melt(id_vars="time_period", var_name="geography", value_name="value").dropna(subset=["value"])
+    long["geography"] = long["geography"].map(TREND_SERIES)
+    return long.reset_index(drop=True)
 
 
 def ward_funnel(found: Results, indicator_id: str) -> dict | None:
