@@ -58,7 +58,8 @@ def build_la(root: Path, children: int) -> Path:
     wards = "[" + ", ".join(f"'{w}'" for w in WARDS) + "]"
     with duckdb.connect(str(snapshots / "20260401T000000Z.duckdb")) as con:
         create_tables(con)
-        con.execute("INSERT INTO snapshot_info VALUES ('20260401T000000Z', now(), 'E06000042', 2026, '')")
+        con.execute("INSERT INTO snapshot_info (snapshot_id, created_at, la, collection_year, config_sha256) "
+                    "VALUES ('20260401T000000Z', now(), 'E06000042', 2026, '')")
         con.execute(f"""
             CREATE TEMP TABLE kids AS SELECT i, 'P' || lpad(CAST(i AS VARCHAR), 10, '0') AS person_id
             FROM range(1, {children} + 1) t(i)""")

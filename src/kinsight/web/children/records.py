@@ -1,8 +1,9 @@
 """One child's records across services, as the governance policy lets this user see them.
 
-For each source holding records about the child, the policy decision point is asked once
-(role, organisation, purpose, that source, every field of every table the source fills); the
-decision is audited by ``policy.decide`` itself. Permitted fields are shown at the view level and
+For each source holding records about the child, the policy decision point decides once
+(role, organisation, purpose, that source, every field of every table the source fills); all the
+sources are asked in one ``policy.decide_many`` call, which writes one audit entry for the view
+listing every source's decision. Permitted fields are shown at the view level and
 date precision the agreement sets; withheld fields and refused sources are listed with the
 reasons, so the practitioner knows what they are not seeing and why.
 """
@@ -76,16 +77,19 @@ def raw_records(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, dic
 
 
 def child_view(con: duckdb.DuckDBPyConnection, who: Actor, person_id: str, purpose: str) -> list[SourceView]:
-    """Every source's records about the child, each decided (and audited) separately."""
-    views = []
-    for source, tables in sorted(raw_records(con, person_id).items()):
-        fields = tuple(
-            f"{table}.{column}" for table, rows in tables.items() for column in rows[0] if column != "person_id"
+    """Every source's records about the child, each decided separately, audited as one read."""
+    found = sorted(raw_records(con, person_id).items())
+    decisions = policy.decide_many([
+        policy.AccessRequest(
+            user=who.user, role=who.role, organisation=who.organisation, purpose=purpose, dataset=source,
+            fields=tuple(f"{table}.{column}" for table, rows in tables.items() for column in rows[0]
+                         if column != "person_id"),
+            person_id=person_id,
         )
-        decision = policy.decide(policy.AccessRequest(
-            user=who.user, role=who.role, organisation=who.organisation, purpose=purpose,
-            dataset=source, fields=fields, person_id=person_id,
-        ))
+        for source, tables in found
+    ])
+    views = []
+    for (source, tables), decision in zip(found, decisions):
         view = SourceView(
             source=source, allowed=decision.allowed, reasons=decision.reasons, agreement=decision.agreement,
             break_glass=decision.break_glass, withheld=decision.withheld_fields,
