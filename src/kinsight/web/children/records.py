@@ -135,18 +135,21 @@ def read_rows(con: duckdb.DuckDBPyConnection, person_id: str,
               wanted: dict[str, tuple[list[int], tuple[str, ...]]]) -> dict[str, dict[int, dict[str, Any]]]:
     """table → rowid → row of only the columns wanted, for one child, in one query.
 
-    ``wanted`` is table → (rowids from the index, columns). Rowids are integers the index
-    made and identifiers are quoted, so nothing a user typed reaches the SQL; the person_id
-    (a parameter) is checked again so a row of another child can never come back.
+    ``wanted`` is table → (rowids from the index, columns). Each row is its own ``rowid = n``
+    branch: DuckDB goes straight to the row only for an equality on rowid (``rowid IN (…)`` of
+    several values, or ``BETWEEN`` beside another filter, scans the whole table). Rowids are integers
+    the index made and identifiers are quoted, so nothing a user typed reaches the SQL; the
+    person_id (a parameter) is checked again so a row of another child can never come back.
     """
     parts = []
     for table, (rowids, columns) in wanted.items():
         if not columns:
             continue
         values = ", ".join(f"{_quoted(c)} := {_quoted(c)}" for c in columns)
-        parts.append(
+        parts.extend(
             f"SELECT '{table}' AS t, rowid AS r, CAST(to_json(struct_pack({values})) AS VARCHAR) AS j "
-            f"FROM {_quoted(table)} WHERE rowid IN ({', '.join(str(int(r)) for r in rowids)}) AND person_id = $1"
+            f"FROM {_quoted(table)} WHERE rowid = {int(rowid)} AND person_id = $1"
+            for rowid in rowids
         )
     found: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     if parts:
