@@ -61,6 +61,8 @@ def test_annex_a_has_lists_1_to_11(la):
 def test_kinsight_toml_describes_every_generated_source(la):
     config = load_config(la / "kinsight.toml")
     assert config.la == "E06000042"
+    # Rates per 10,000 are on the children generated, not on Milton Keynes' real population.
+    assert config.settings["project"]["population_0_17"] == 30_000
     names = {s.name for s in config.sources}
     assert names == {"ssda903", "cin_census", "annex_a", "social_care_persons", "health_visiting",
                      "school_census", "eyfs_profile", "youth_services", "homelessness",

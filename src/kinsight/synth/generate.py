@@ -191,7 +191,7 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
                                             "field", "fault", "rule_code"]), truth_dir / "faults.csv")
     for month, frame in update_records.items():
         write_csv(frame, truth_dir / "updates" / month / "records.csv")
-    write_config(root / "kinsight.toml", run)
+    write_config(root / "kinsight.toml", run, children=n)
     return len(all_records), len(faults)
 
 
