@@ -118,7 +118,11 @@ def person_index(con: duckdb.DuckDBPyConnection) -> PersonIndex:
         with _indexes_lock:  # one build per snapshot, however many requests arrive at once
             index = _indexes.get(path)
             if index is None:
-                index = _indexes[path] = PersonIndex(con)
+                index = PersonIndex(con)
+                # Only the current snapshot's index is kept: a new run's snapshot replaces it
+                # (a request still reading the old one holds its own reference).
+                _indexes.clear()
+                _indexes[path] = index
     return index
 
 
