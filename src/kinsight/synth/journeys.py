@@ -544,7 +544,10 @@ def _care_referrals(rng, spells: pd.DataFrame, people: pd.DataFrame) -> pd.DataF
     start = spells["start"].to_numpy()
     end = spells["end"].to_numpy()
     referral = start - rng.integers(3, 90, n)
+    # A short spell can end before the assessment would have been signed off: it is
+    # authorised by the day the case closes (DfE 8565).
     auth = referral + rng.integers(5, 40, n)
+    auth = np.where(end >= 0, np.minimum(auth, end), auth)
     s47 = rng.random(n) < 0.55
     cpp = s47 & (rng.random(n) < 0.45) & (start - referral > 30)
     icpc = working_day(referral + 20)

@@ -115,6 +115,8 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
         frame.insert(1, "DOB", frame["CHILD"].map(dob_of))
         return frame
 
+    # Previous permanence is asked of children who start to be looked after in the year (DfE 634).
+    started_this_year = ((ep["RNE"] == "S") & (ep["DECOM"] >= y.start)).to_numpy()
     episodes = pd.DataFrame({"CHILD": ids[ep["person"]]})
     for column in ("DECOM", "DEC"):
         ep[column] = dates(ep[column])
@@ -141,7 +143,7 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
     tables["ad1.csv"] = with_dob(ad1)
     tables["placed_for_adoption.csv"] = with_dob(placed)
 
-    starters = ep.loc[ep["RNE"] == "S", "person"].unique()
+    starters = ep.loc[started_this_year, "person"].unique()
     prev = pick(rng, {"Z1": 88, "P1": 4, "P2": 3, "P3": 2, "P4": 3}, len(starters))
     tables["previous_permanence.csv"] = with_dob(pd.DataFrame({
         "CHILD": ids[starters], "PREV_PERM": prev, "LA_PERM": "",
