@@ -55,7 +55,6 @@ KNOWN_903_ERRORS = {
     "516": "ceased as staying with former foster carers without that placement",
     "524": "adopters' legal status L12 with sexes not MM/FF",
     "525": "adopted after the decision to place for adoption was reversed",
-    "550": "placement provider PR0 with a placement other than P1",
     "551": "placed for adoption without a decision date",
     "553": "placement order without a decision date",
     "557": "left care after a decision to place for adoption, not adopted",
@@ -63,7 +62,6 @@ KNOWN_903_ERRORS = {
     "624": "mother's first child's DOB differs from last year",
     "625": "mother's first child's DOB after the year end or before the mother's",
     "626": "reported as a mother with a first child born before last year's return",
-    "628": "motherhood details for a care leaver not looked after in the year",
     "630": "previous permanence missing on a new episode",
     "632": "previous permanence date not valid",
 }

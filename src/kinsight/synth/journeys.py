@@ -252,7 +252,7 @@ class _CareWalker:
                 reason_change = pick(rng, cla["change_reasons"])
             self.episodes.append({
                 "child": child, "DECOM": decom, "RNE": rne, "LS": ls, "CIN": need, "PLACE": place,
-                "PLACE_PROVIDER": cla["providers"].get(place[0], "PR1"),
+                "PLACE_PROVIDER": cla["providers"].get(place, cla["providers"].get(place[0], "PR1")),
                 "DEC": when, "REC": reason if kind == "END" else "X1",
                 "REASON_PLACE_CHANGE": reason_change, "HOME_POST": home, "PL_POST": pl_post,
                 "URN": urn,

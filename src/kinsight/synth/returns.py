@@ -101,8 +101,10 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
     upn = people["upn"].to_numpy()[in_header].astype(object)
     age = (y.end - dob) / YEAR
     upn[upn == ""] = np.where(age[upn == ""] < 5, "UN1", "UN2")
-    # Recorded for every girl looked after (DfE 393), a mother only from 12.
-    mother = np.where(sex == "F", "0", "")
+    # Recorded for every girl looked after in the year (DfE 393), not for care leavers who
+    # were not (DfE 628); a mother only from 12.
+    looked_after = np.isin(in_header, ep["person"].unique())
+    mother = np.where((sex == "F") & looked_after, "0", "")
     mother[(mother == "0") & (age >= 12) & (rng.random(len(in_header)) < 0.02)] = "1"
     mc_dob = np.where(mother == "1", dates(y.end - rng.integers(30, 600, len(in_header))), "")
     header = pd.DataFrame({"CHILD": ids[in_header], "SEX": y.sex(sex), "DOB": dates(dob),
