@@ -56,7 +56,9 @@ def inject_cin_faults(rng: np.random.Generator, xml: bytes, rate: float, file: s
             element = elements[i]
             element.text = bad
             child = next(a for a in element.iterancestors() if a.tag == "Child")
+            # As the validators number CIN rows: the child's 1-based position in the file.
             log.append({"source": "cin_census", "file": file, "table": element.getparent().tag,
-                        "row_number": "", "record_id": child.findtext("ChildIdentifiers/LAchildID"),
+                        "row_number": child.getparent().index(child) + 1,
+                        "record_id": child.findtext("ChildIdentifiers/LAchildID"),
                         "field": tag, "fault": fault, "rule_code": rule})
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True), log

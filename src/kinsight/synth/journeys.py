@@ -25,6 +25,7 @@ from kinsight.synth.identifiers import serial_ids
 from kinsight.synth.model import Setting, parameters, shares
 
 YEAR = 365.25
+_PLACEHOLDER_URN = {"A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6"}
 
 
 def day(d) -> int:
@@ -133,7 +134,7 @@ def referral_episodes(rng, people: pd.DataFrame, start: int, end: int, scale: fl
     assess_auth = assess_start + np.minimum(_gamma_days(rng, 27, 3, n), 120)
     s47_start = assess_start + rng.integers(0, 5, n)
     icpc_days = np.where(rng.random(n) < 0.81, rng.integers(8, 21, n), rng.integers(22, 45, n))
-    icpc_date = s47_start + icpc_days
+    icpc_date = working_day(s47_start + icpc_days)
     cpp_end = icpc_date + _gamma_days(rng, 300, 2.2, n)
     cin_start = np.where(cpp, cpp_end, assess_auth)
     cin_end = cin_start + _gamma_days(rng, 200, 2.0, n)
@@ -155,6 +156,7 @@ def referral_episodes(rng, people: pd.DataFrame, start: int, end: int, scale: fl
         "assessment_auth": np.where(nfa, none, assess_auth),
         "in_need": in_need,
         "s47_start": np.where(s47, s47_start, none),
+        "icpc_target": np.where(s47, icpc_target(s47_start), none),
         "icpc_date": np.where(icpc, icpc_date, none),
         "cpp_start": np.where(cpp, icpc_date, none),
         "cpp_end": np.where(cpp, cpp_end, none),
@@ -163,7 +165,30 @@ def referral_episodes(rng, people: pd.DataFrame, start: int, end: int, scale: fl
         "closure_date": closure,
         "reason_for_closure": reason,
     })
-    return frame
+    return frame[~_overlaps_earlier(frame)].reset_index(drop=True)
+
+
+def working_day(days: np.ndarray) -> np.ndarray:
+    """The day itself, or the Monday after when it falls at a weekend: conferences sit on working days."""
+    return np.busday_offset(np.asarray(days).astype("datetime64[D]"), 0, roll="forward").astype(np.int64)
+
+
+def icpc_target(s47_start: np.ndarray) -> np.ndarray:
+    """Working Together: the initial conference within 15 working days of the strategy discussion."""
+    return np.busday_offset(np.asarray(s47_start).astype("datetime64[D]"), 15, roll="forward").astype(np.int64)
+
+
+def _overlaps_earlier(frame: pd.DataFrame) -> np.ndarray:
+    """Referrals made while an earlier episode of the same child is still open (frame sorted by child, date).
+
+    A case management system adds such a referral to the open episode rather than opening a
+    second one, so the returns never show two CIN episodes of a child open at once (DfE 8820).
+    """
+    closure = frame["closure_date"].to_numpy()
+    still_open = pd.Series(np.where(closure < 0, np.iinfo(np.int64).max, closure)).groupby(
+        frame["person"].to_numpy()).cummax()
+    open_until = still_open.groupby(frame["person"].to_numpy()).shift(1, fill_value=-1).to_numpy()
+    return frame["referral_date"].to_numpy() <= open_until
 
 
 def _open_during(start, end, year_start: int, year_end: int):
@@ -227,7 +252,7 @@ class _CareWalker:
                 reason_change = pick(rng, cla["change_reasons"])
             self.episodes.append({
                 "child": child, "DECOM": decom, "RNE": rne, "LS": ls, "CIN": need, "PLACE": place,
-                "PLACE_PROVIDER": cla["providers"].get(place[0], "PR1"),
+                "PLACE_PROVIDER": cla["providers"].get(place, cla["providers"].get(place[0], "PR1")),
                 "DEC": when, "REC": reason if kind == "END" else "X1",
                 "REASON_PLACE_CHANGE": reason_change, "HOME_POST": home, "PL_POST": pl_post,
                 "URN": urn,
@@ -243,10 +268,15 @@ class _CareWalker:
                 place = pick(rng, {"A4": 50, "A6": 35, "A3": 10, "A5": 5})
                 pl_post, urn = self._placement_site(place)
                 rne = "B" if place in ("A3", "A4") else "T"
+                adopters = pick(rng, {"MF": 80, "FF": 6, "MM": 5, "F1": 8, "M1": 1})
+                single = adopters in ("F1", "M1")
                 self.history.adoptions.append({"child": child, "date_placed": when,
                                                "order_on": [d for d, k in changes if k == "L:E1"][0],
                                                "adopted_on": end,
-                                               "foster_care": place in ("A5", "A6")})
+                                               "foster_care": place in ("A5", "A6"),
+                                               "adopters": adopters,
+                                               "adopters_status": "L4" if single else pick(
+                                                   rng, {"L0": 70, "L11": 10, "L12": 15, "L2": 5})})
             else:
                 ls = kind.split(":")[1]
                 rne = "L"
@@ -259,7 +289,7 @@ class _CareWalker:
                 "child": child, "SW_ID": f"SW{rng.integers(1000, 9999)}", "SW_DECOM": sw_start,
                 "SW_DEC": sw_end if closed else end,
                 "SW_REASON": pick(rng, {"MANAGE": 30, "LEFTRL": 25, "ORGRST": 15, "CHCHAN": 10,
-                                        "ABSENC": 5, "OTHERS": 15}) if closed else "",
+                                        "ABSENC": 5, "OTHERS": 15}),
                 "ended_with_care": not closed})
             sw_start = sw_end
 
@@ -273,7 +303,10 @@ class _CareWalker:
         # About a fifth of placements are outside the LA, many over 20 miles away.
         pool = self.elsewhere if self.rng.random() < 0.22 else self.here
         postcode = str(pool[self.rng.integers(0, len(pool))])
-        urn = f"SC{self.rng.integers(100000, 999999)}" if place in ("K1", "K2") else "XXXXXXX"
+        # Ofsted URNs for children's homes; the DfE placeholder only for adoption agencies and
+        # foster carers (DfE 242); none where Ofsted registers no setting.
+        urn = (f"SC{self.rng.integers(100000, 999999)}" if place in ("K1", "K2")
+               else "XXXXXXX" if place in _PLACEHOLDER_URN else "")
         return postcode, urn
 
     def _reviews(self, child: str, dob: int, start: int, end: int) -> None:
@@ -459,7 +492,8 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
         chain = min(0.6, chain * run.targets.rereferral_pct / 100 / max(0.01, rereferral))
         rng.bit_generator.state = seed
     referrals = referral_episodes(rng, residents, first_day, ref, scale, chain, cpp_scale)
-    referrals = pd.concat([referrals, cla_referrals], ignore_index=True)
+    in_care_episode = _during(referrals, cla_referrals)
+    referrals = pd.concat([referrals[~in_care_episode], cla_referrals], ignore_index=True)
     referrals = referrals.sort_values(["person", "referral_date"], kind="stable").reset_index(drop=True)
     _close_at_18(referrals, people, ref)
     _previous_plans(rng, referrals, run.targets.repeat_cpp_pct / 100, year_start)
@@ -484,6 +518,18 @@ def simulate(rng, run: Setting, people: pd.DataFrame,
     return people, history
 
 
+def _during(referrals: pd.DataFrame, episodes: pd.DataFrame) -> np.ndarray:
+    """Referrals whose episode overlaps one of the child's given episodes (open ones run on)."""
+    def span(frame):
+        end = frame["closure_date"].to_numpy()
+        return pd.DataFrame({"person": frame["person"].to_numpy(), "start": frame["referral_date"].to_numpy(),
+                             "end": np.where(end < 0, np.iinfo(np.int64).max, end)})
+    mine = span(referrals).reset_index(names="row")
+    pairs = mine.merge(span(episodes), on="person", suffixes=("", "_other"))
+    clash = pairs.loc[(pairs["start"] <= pairs["end_other"]) & (pairs["start_other"] <= pairs["end"]), "row"]
+    return np.isin(np.arange(len(referrals)), clash.to_numpy())
+
+
 def _rereferral_share(referrals: pd.DataFrame, year_start: int, ref: int) -> float:
     person = referrals["person"].to_numpy()
     when = referrals["referral_date"].to_numpy()
@@ -498,10 +544,13 @@ def _care_referrals(rng, spells: pd.DataFrame, people: pd.DataFrame) -> pd.DataF
     start = spells["start"].to_numpy()
     end = spells["end"].to_numpy()
     referral = start - rng.integers(3, 90, n)
+    # A short spell can end before the assessment would have been signed off: it is
+    # authorised by the day the case closes (DfE 8565).
     auth = referral + rng.integers(5, 40, n)
+    auth = np.where(end >= 0, np.minimum(auth, end), auth)
     s47 = rng.random(n) < 0.55
     cpp = s47 & (rng.random(n) < 0.45) & (start - referral > 30)
-    icpc = referral + 20
+    icpc = working_day(referral + 20)
     none = np.int64(-1)
     closure = np.where(end >= 0, end, none)
     reason = [_CLOSURE_FOR_REC.get(r, "RC7") for r in spells["reason"]]
@@ -515,6 +564,7 @@ def _care_referrals(rng, spells: pd.DataFrame, people: pd.DataFrame) -> pd.DataF
         "assessment_auth": auth,
         "in_need": True,
         "s47_start": np.where(s47, referral + 2, none),
+        "icpc_target": np.where(s47, icpc_target(referral + 2), none),
         "icpc_date": np.where(cpp, icpc, none),
         "cpp_start": np.where(cpp, icpc, none),
         "cpp_end": np.where(cpp, start, none),

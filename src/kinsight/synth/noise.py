@@ -46,9 +46,11 @@ def typo(rng: np.random.Generator, text: str) -> str:
 
 
 def _digit_slip(rng: np.random.Generator, text: str) -> str:
-    if len(text) < 4:
+    # Slips spare the first three characters: a mistyped NHS number must stay in the 999 test
+    # range (never a real person's number), and a UPN keeps its check letter and LA number.
+    if len(text) < 5:
         return text
-    i = int(rng.integers(1, len(text) - 1))
+    i = int(rng.integers(3, len(text) - 1))
     if rng.random() < 0.5:
         return text[:i] + text[i + 1] + text[i] + text[i + 2:]
     return text[:i] + str(rng.integers(0, 10)) + text[i + 1:]

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 from lxml import etree
 
+from kinsight.synth.identifiers import serial_ids
 from kinsight.synth.journeys import YEAR, History, grouped, pick
 from kinsight.synth.model import parameters
 
@@ -100,8 +101,11 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
     upn = people["upn"].to_numpy()[in_header].astype(object)
     age = (y.end - dob) / YEAR
     upn[upn == ""] = np.where(age[upn == ""] < 5, "UN1", "UN2")
-    mother = np.where((sex == "F") & (age >= 12), "0", "")
-    mother[(mother == "0") & (rng.random(len(in_header)) < 0.02)] = "1"
+    # Recorded for every girl looked after in the year (DfE 393), not for care leavers who
+    # were not (DfE 628); a mother only from 12.
+    looked_after = np.isin(in_header, ep["person"].unique())
+    mother = np.where((sex == "F") & looked_after, "0", "")
+    mother[(mother == "0") & (age >= 12) & (rng.random(len(in_header)) < 0.02)] = "1"
     mc_dob = np.where(mother == "1", dates(y.end - rng.integers(30, 600, len(in_header))), "")
     header = pd.DataFrame({"CHILD": ids[in_header], "SEX": y.sex(sex), "DOB": dates(dob),
                            "ETHNIC": people["ethnicity"].to_numpy()[in_header], "UPN": upn,
@@ -113,6 +117,8 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
         frame.insert(1, "DOB", frame["CHILD"].map(dob_of))
         return frame
 
+    # Previous permanence is asked of children who start to be looked after in the year (DfE 634).
+    started_this_year = ((ep["RNE"] == "S") & (ep["DECOM"] >= y.start)).to_numpy()
     episodes = pd.DataFrame({"CHILD": ids[ep["person"]]})
     for column in ("DECOM", "DEC"):
         ep[column] = dates(ep[column])
@@ -139,7 +145,7 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
     tables["ad1.csv"] = with_dob(ad1)
     tables["placed_for_adoption.csv"] = with_dob(placed)
 
-    starters = ep.loc[ep["RNE"] == "S", "person"].unique()
+    starters = ep.loc[started_this_year, "person"].unique()
     prev = pick(rng, {"Z1": 88, "P1": 4, "P2": 3, "P3": 2, "P4": 3}, len(starters))
     tables["previous_permanence.csv"] = with_dob(pd.DataFrame({
         "CHILD": ids[starters], "PREV_PERM": prev, "LA_PERM": "",
@@ -154,12 +160,14 @@ def ssda903(rng, people: pd.DataFrame, history: History, year: int,
 
     workers = pd.DataFrame(history.social_workers)
     workers = workers[y.overlaps(workers["SW_DECOM"], workers["SW_DEC"])]
-    unknown = workers["SW_DEC"].to_numpy() > y.end
+    # When care ends the child keeps their social worker (now as a child in need or care
+    # leaver), so that episode is still open at 31 March (DfE SW17STG2).
+    unknown = (workers["SW_DEC"].to_numpy() > y.end) | workers["ended_with_care"].to_numpy()
     tables["sw_episodes.csv"] = with_dob(pd.DataFrame({
         "CHILD": ids[index[workers["child"]].to_numpy()], "SW_ID": workers["SW_ID"].to_numpy(),
         "SW_DECOM": dates(workers["SW_DECOM"]),
         "SW_DEC": dates(np.where(unknown, -1, workers["SW_DEC"])),
-        "SW_REASON": np.where(unknown, "", workers["SW_REASON"])}))
+        "SW_REASON": workers["SW_REASON"].to_numpy()}))
     columns = dict(layouts()["ssda903"])
     for first_year, added in layouts()["ssda903_added"].items():
         if year >= first_year:
@@ -235,22 +243,30 @@ def care_leaver_outcomes(rng, leavers: pd.DataFrame, y: Year) -> pd.DataFrame:
     })
 
 
+def _adoptions(history: History) -> pd.DataFrame:
+    return pd.DataFrame(history.adoptions, columns=["child", "date_placed", "order_on", "adopted_on",
+                                                    "foster_care", "adopters", "adopters_status"])
+
+
+def _number_of_adopters(adopters) -> np.ndarray:
+    """``F1``/``M1`` are single adopters; every other SEX_ADOPTR code is a couple."""
+    return np.where(np.isin(np.asarray(adopters), ["F1", "M1"]), 1, 2)
+
+
 def _adoption_tables(rng, people, history: History, y: Year, index: pd.Series):
-    adoptions = pd.DataFrame(history.adoptions, columns=["child", "date_placed", "order_on",
-                                                         "adopted_on", "foster_care"])
+    adoptions = _adoptions(history)
     ids = people["la_child_id"].to_numpy()
     decided = adoptions["order_on"] - 60
     adopted = adoptions[(adoptions["adopted_on"] >= y.start) & (adoptions["adopted_on"] <= y.end)]
-    n = len(adopted)
-    pair = pick(rng, {"MF": 80, "FF": 6, "MM": 5, "F1": 8, "M1": 1}, n)
+    pair = adopted["adopters"].to_numpy()
     ad1 = pd.DataFrame({
         "CHILD": ids[index[adopted["child"]].to_numpy()],
         "DATE_INT": dates(adopted["order_on"] - 60),
         "DATE_MATCH": dates(adopted["date_placed"] - 20),
         "FOSTER_CARE": adopted["foster_care"].astype(int).astype(str).to_numpy(),
-        "NB_ADOPTR": np.where(np.isin(pair, ["F1", "M1"]), "1", "2"),
+        "NB_ADOPTR": _number_of_adopters(pair).astype(str),
         "SEX_ADOPTR": pair,
-        "LS_ADOPTR": np.where(np.isin(pair, ["F1", "M1"]), "L4", pick(rng, {"L0": 70, "L11": 10, "L12": 15, "L2": 5}, n)),
+        "LS_ADOPTR": adopted["adopters_status"].to_numpy(),
     })
     known = adoptions[(decided <= y.end) & (adoptions["adopted_on"] >= y.start)]
     ceased = known["adopted_on"] <= y.end
@@ -288,10 +304,14 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
     _text(source, "SerialNo", "001")
     _text(source, "DateTime", datetime(year, 4, 20, 9, 0).isoformat())
     children = etree.SubElement(root, "Children")
+    r = _this_years_groups(r, y)
     iso = {c: dates(y.as_known(r[c]), "%Y-%m-%d") for c in (
         "referral_date", "closure_date", "assessment_start", "assessment_auth", "s47_start",
         "icpc_date", "cpp_start", "cpp_end", "cin_plan_start", "cin_plan_end")}
-    iso["icpc_target"] = dates(np.where(r["s47_start"] >= 0, r["s47_start"] + 21, -1), "%Y-%m-%d")
+    iso["icpc_target"] = dates(r["icpc_target"], "%Y-%m-%d")
+    # Guidance: the conference is recorded on its Section 47 enquiry; at episode level only
+    # when that enquiry is not in this return (DfE 2884 rejects it at both).
+    iso["episode_icpc"] = np.where(r["s47_start"] >= 0, "", iso["icpc_date"])
     r = r.assign(**{f"{k}_text": v for k, v in iso.items()}).sort_values(["person", "referral_date"], kind="stable")
     la_child_id = people["la_child_id"].to_numpy()
     upns = people["upn"].to_numpy()
@@ -322,7 +342,7 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
             _text(cin, "PrimaryNeedCode", e.primary_need)
             _text(cin, "CINclosureDate", e.closure_date_text)
             _text(cin, "ReasonForClosure", e.reason_for_closure if e.closure_date_text else "")
-            _text(cin, "DateOfInitialCPC", e.icpc_date_text)
+            _text(cin, "DateOfInitialCPC", e.episode_icpc_text)
             assessment = _block(cin, "Assessments", ("AssessmentActualStartDate", e.assessment_start_text),
                                 ("AssessmentAuthorisationDate", e.assessment_auth_text))
             if assessment is not None and e.assessment_auth_text:
@@ -347,6 +367,28 @@ def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str)
                     for d in reviews:
                         _text(rev, "CPPreviewDate", str(_EPOCH + np.timedelta64(d, "D")))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _this_years_groups(r: pd.DataFrame, y: Year) -> pd.DataFrame:
+    """Drop the groups of an episode that finished before the census year: last year's return had them.
+
+    An assessment authorised, a Section 47 enquiry concluded (its conference held, or no
+    conference and started) or a plan ended before 1 April is not returned again, only the
+    episode that is still open (DfE 8696, 8715, 8740, 4013, 8930).
+    """
+    r = r.copy()
+    def before(column: str) -> np.ndarray:
+        return ((r[column] >= 0) & (r[column] < y.start)).to_numpy()
+    blank = {
+        ("assessment_start", "assessment_auth"): before("assessment_auth"),
+        ("s47_start", "icpc_target", "icpc_date"): before("icpc_date") | (
+            (r["icpc_date"] < 0) & (r["s47_start"] >= 0) & (r["s47_start"] < y.start)).to_numpy(),
+        ("cpp_start", "cpp_end"): before("cpp_end"),
+        ("cin_plan_start", "cin_plan_end"): before("cin_plan_end"),
+    }
+    for columns, gone in blank.items():
+        r.loc[gone, list(columns)] = -1
+    return r
 
 
 def _block(parent, tag: str, *fields: tuple[str, str]):
@@ -445,8 +487,69 @@ def annex_a(rng, people: pd.DataFrame, history: History, year: int,
         "Number of Previous Child Protection Plans": cp["previous_cpp"].to_numpy(),
         "Child Protection Plan End Date": dates(y.as_known(cp["cpp_end"]))})
     lists["List 8"], lists["List 9"], lists["List 10"] = _annex_care(people, history, y, base, leavers)
-    lists["List 11"] = pd.DataFrame(columns=columns["List 11"])
+    lists["List 11"] = _annex_adopters(rng, history, y)
     return {name: frame.reindex(columns=columns[name], fill_value="") for name, frame in lists.items()}
+
+
+def _annex_adopters(rng, history: History, y: Year) -> pd.DataFrame:
+    """List 11: the adopter households the LA's adoption service worked with in the year.
+
+    The households matched with the LA's own children (one each, the same sex and number of
+    adopters as AD1 and List 10), plus approved adopters still waiting for a match and a
+    share who withdrew during assessment, as every adoption service has.
+    """
+    adoptions = _adoptions(history)
+    matched = adoptions[y.overlaps(adoptions["date_placed"] - 20 - 400, adoptions["date_placed"])]
+    placed_on = matched["date_placed"].to_numpy()
+    waiting = int(round(len(matched) * 0.4)) + 1
+    withdrawn = int(round(len(matched) * 0.25)) + 1
+    n = len(matched) + waiting + withdrawn
+    # Working back from the match: approval about 4 months before, stage 2 about 4 months,
+    # stage 1 about 2 months, first enquiry a few weeks before stage 1 (DfE adoption process).
+    approved = np.r_[placed_on - 20 - rng.integers(30, 240, len(matched)),
+                     y.end - rng.integers(10, 300, waiting), np.full(withdrawn, -1)]
+    stage2_end = np.where(approved >= 0, approved - rng.integers(7, 30, n), -1)
+    anchor = np.where(approved >= 0, stage2_end, y.end - rng.integers(30, 330, n))
+    stage2_start = anchor - rng.integers(90, 150, n)
+    stage1_end = stage2_start - rng.integers(0, 20, n)
+    stage1_start = stage1_end - rng.integers(40, 65, n)
+    enquiry = stage1_start - rng.integers(10, 60, n)
+    left = np.r_[np.zeros(len(matched) + waiting, bool), np.ones(withdrawn, bool)]
+    withdrawn_on = np.where(left, np.clip(stage1_start + rng.integers(20, 220, n), y.start, y.end), -1)
+    stage2_start = np.where(left & (stage2_start > withdrawn_on), -1, stage2_start)
+    adopters = np.r_[matched["adopters"].to_numpy(),
+                     pick(rng, {"MF": 75, "FF": 8, "MM": 7, "F1": 9, "M1": 1}, waiting + withdrawn)]
+    single = _number_of_adopters(adopters) == 1
+    same_sex = np.isin(adopters, ["FF", "MM"])
+    orientation = np.where(same_sex, "b) Gay or Lesbian",
+                           pick(rng, {"a) Heterosexual": 90, "c) Bisexual": 3, "d) Unknown": 4,
+                                      "e) Refused": 3}, n))
+    return pd.DataFrame({
+        "Adopter Unique ID": serial_ids("ADP", np.arange(1, n + 1)),
+        "Date of Initial Enquiry": dates(enquiry),
+        "Date Stage 1 Started": dates(stage1_start),
+        "Date Stage 1 Ended": dates(np.where(left & (stage1_end > withdrawn_on), -1, stage1_end)),
+        "Date Stage 2 Started": dates(stage2_start),
+        "Date Stage 2 Ended": dates(stage2_end),
+        "Date Approved": dates(approved),
+        "Number of Children Approved For": np.where(left, "", pick(rng, {"1": 75, "2": 22, "3": 3}, n)),
+        "Date Matched": dates(np.r_[placed_on - 20, np.full(waiting + withdrawn, -1)]),
+        "Date Placed": dates(y.as_known(np.r_[placed_on, np.full(waiting + withdrawn, -1)])),
+        "Adopter Gender": np.select([adopters == "F1", adopters == "M1"], ["b) Female", "a) Male"], "c) Couple"),
+        "Adopter Ethnicity": pick(rng, {"WBRI": 82, "WOTH": 5, "MWBC": 3, "AIND": 3, "BAFR": 3,
+                                        "OOTH": 2, "REFU": 2}, n),
+        "Adopter Sexual Orientation": orientation,
+        "Adopter Relationship": np.where(single, "a) Single",
+                                         pick(rng, {"b) Married or civil partnership": 80,
+                                                    "c) Unmarried couple": 20}, n)),
+        "Number of Adopters": _number_of_adopters(adopters),
+        "Disability": np.where(rng.random(n) < 0.03, "a) Yes", "b) No"),
+        "Withdrawn?": np.where(left, "a) Yes", "b) No"),
+        "Date Withdrawn": dates(withdrawn_on),
+        "Reason Withdrawn": np.where(left, pick(rng, {"a) Change in circumstances": 45,
+                                                      "b) Assessed as not suitable": 20,
+                                                      "c) Decided not to proceed": 35}, n), ""),
+    })
 
 
 def _annex_care(people, history: History, y: Year, base, outcomes: pd.DataFrame):
@@ -485,7 +588,7 @@ def _annex_care(people, history: History, y: Year, base, outcomes: pd.DataFrame)
         "Accommodation Type": outcomes["ACCOM"].str[0].to_numpy(),
         "Accommodation Suitability": np.where(outcomes["ACCOM"].str[1] == "1", "a) Suitable",
                                               np.where(outcomes["ACCOM"] == "0", "", "b) Unsuitable"))})
-    adoptions = pd.DataFrame(history.adoptions, columns=["child", "date_placed", "order_on", "adopted_on", "foster_care"])
+    adoptions = _adoptions(history)
     adoptions = adoptions[y.overlaps(adoptions["order_on"] - 60, adoptions["adopted_on"])]
     adopted_persons = index[adoptions["child"]].to_numpy()
     list10 = pd.DataFrame(base(adopted_persons) | {
@@ -494,5 +597,8 @@ def _annex_care(people, history: History, y: Year, base, outcomes: pd.DataFrame)
         "Date of Placement Order": dates(y.as_known(adoptions["order_on"])),
         "Date of Matching Child and Prospective Adopters": dates(y.as_known(adoptions["date_placed"] - 20)),
         "Date Placed for Adoption": dates(y.as_known(adoptions["date_placed"])),
-        "Date of Adoption Order": dates(y.as_known(adoptions["adopted_on"]))})
+        "Date of Adoption Order": dates(y.as_known(adoptions["adopted_on"])),
+        "Number of Adopters": np.where(adoptions["date_placed"] <= y.end,
+                                       _number_of_adopters(adoptions["adopters"]).astype(str), ""),
+        "Adopter Sex": np.where(adoptions["date_placed"] <= y.end, adoptions["adopters"], "")})
     return list8, list9, list10

@@ -63,6 +63,10 @@ def next_month(rng, people: pd.DataFrame, history: History, run: Setting,
 
     households = people.loc[resident, "household_id"].unique()
     approached = households[rng.random(len(households)) < parameters()["homeless_households_pct"] / 100 / 12]
+    if len(approached) == 0:
+        # Even a small LA's housing team sees some family each month, and an empty monthly
+        # extract is something a partner would not send.
+        approached = rng.choice(households, 1)
     members = np.flatnonzero(resident & people["household_id"].isin(approached).to_numpy())
     case = pd.factorize(people["household_id"].to_numpy()[members])[0]
     when = (start + rng.integers(0, 30, len(approached)))[case] if len(members) else np.zeros(0, np.int64)
