@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
 from functools import cache, wraps
 from importlib.resources import files
 
@@ -20,8 +22,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kinsight.core.errors import KinsightError
-from kinsight.governance import agreements, audit, challenge, sar
-from kinsight.governance.models import AuditEntry
+from kinsight.governance import agreements, audit, challenge, policy, sar, sar_cases
+from kinsight.governance.holdings import Holdings
+from kinsight.governance.models import AuditEntry, BreakGlass, Challenge, SubjectAccessCase
 from kinsight.web import deployment
 from kinsight.web.access import actor, refuse, section_required
 from kinsight.web.children import records
@@ -196,6 +199,118 @@ def audit_verify(request: HttpRequest) -> JsonResponse:
     result = audit.verify()
     return _json({"intact": result.intact, "entries": result.entries, "broken_seq": result.broken_seq,
                   "description": result.describe()})
+
+
+# ----------------------------------------------------------------------------- rights requests
+
+
+@api("governance", person_level=True, methods=("GET", "POST"))
+def subject_access_cases(request: HttpRequest) -> JsonResponse:
+    """GET: every subject access case, soonest deadline first. POST: open a case."""
+    if request.method == "GET":
+        return _json([asdict(c) for c in sar_cases.cases(timezone.localdate())])
+    data = _body(request)
+    holdings = Holdings(_config())
+    try:
+        person_id = holdings.resolve(str(data.get("person_ref", "")))
+    finally:
+        holdings.close()
+    case = sar_cases.open_case(person_id=person_id, requester=str(data.get("requester", "")).strip() or "the person",
+                               received_on=_day(data.get("received_on")), actor=actor(request).user)
+    return _json(asdict(sar_cases.status_of(case, timezone.localdate())), 201)
+
+
+#: What the DPO may do to an open case; each is audited by the case service.
+CASE_ACTIONS = {
+    "pause": lambda ref, data, who, today: sar_cases.pause(ref, reason=str(data.get("reason", "")), on=today, actor=who),
+    "resume": lambda ref, data, who, today: sar_cases.resume(ref, on=today, actor=who),
+    "extend": lambda ref, data, who, today: sar_cases.extend(ref, reason=str(data.get("reason", "")), actor=who),
+    "complete": lambda ref, data, who, today: sar_cases.complete(ref, on=today, actor=who),
+}
+
+
+@api("governance", person_level=True, methods=("POST",))
+def subject_access_action(request: HttpRequest, reference: str) -> JsonResponse:
+    data = _body(request)
+    act = CASE_ACTIONS.get(str(data.get("action", "")))
+    if act is None:
+        raise KinsightError(f"action must be one of {', '.join(CASE_ACTIONS)}")
+    today = timezone.localdate()
+    case = act(reference, data, actor(request).user, today)
+    return _json(asdict(sar_cases.status_of(case, today)))
+
+
+@api("governance", person_level=True, methods=("POST",))
+def subject_access_pack(request: HttpRequest, reference: str) -> JsonResponse:
+    """The JSON subject access pack for a case (the pack service audits it)."""
+    case = SubjectAccessCase.objects.filter(reference=reference).first()
+    if case is None:
+        raise KinsightError(f"no subject access case {reference}")
+    who = actor(request)
+    return _json(sar.subject_access(_config(), case.person_id, actor=who.user, role=who.role))
+
+
+def _config():
+    config = deployment.config()
+    if config is None:
+        raise KinsightError("no deployment is configured")
+    return config
+
+
+def _day(value) -> date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise KinsightError(f"received_on {value!r} is not a date: send it like 2026-11-21") from None
+
+
+def _challenge_json(found: Challenge) -> dict:
+    return {field: getattr(found, field) for field in (
+        "reference", "person_id", "kind", "raised_by", "statement", "source", "record_id", "other_source",
+        "other_record_id", "field", "proposed_value", "status", "raised_at", "resolved_by", "resolved_at",
+        "resolution")}
+
+
+@api("governance", person_level=True)
+def open_challenges(request: HttpRequest) -> JsonResponse:
+    return _json([_challenge_json(c) for c in challenge.open_challenges()])
+
+
+@api("governance", person_level=True, methods=("POST",))
+def challenge_decision(request: HttpRequest, reference: str) -> JsonResponse:
+    """Unlink, rectify or reject a challenge, with reasons (audited by the challenge service)."""
+    data, who = _body(request), actor(request)
+    config = deployment.config()
+    decided = challenge.resolve(
+        reference, decision=str(data.get("decision", "")), resolver=who.user, resolver_role=who.role,
+        reason=str(data.get("reason", "")), corrected_value=data.get("corrected_value") or None,
+        warehouse=config.warehouse if config else None,
+    )
+    return _json(_challenge_json(decided))
+
+
+def _break_glass_json(use: BreakGlass) -> dict:
+    return {field: getattr(use, field) for field in (
+        "id", "user", "role", "organisation", "person_id", "reason", "granted_at", "expires_at", "review_outcome",
+        "reviewed_by", "reviewed_at", "review_note")}
+
+
+@api("governance", person_level=True)
+def break_glass_queue(request: HttpRequest) -> JsonResponse:
+    return _json([_break_glass_json(use) for use in policy.review_queue()])
+
+
+@api("governance", person_level=True, methods=("POST",))
+def break_glass_review(request: HttpRequest, use_id: int) -> JsonResponse:
+    data, who = _body(request), actor(request)
+    justified = data.get("justified")
+    if not isinstance(justified, bool):
+        raise KinsightError("send justified (true or false) and, if you like, a note")
+    reviewed = policy.review_break_glass(use_id, reviewer=who.user, reviewer_role=who.role, justified=justified,
+                                         note=str(data.get("note", "")))
+    return _json(_break_glass_json(reviewed))
 
 
 # ----------------------------------------------------------------------------- family
