@@ -32,6 +32,9 @@ from kinsight.web.children.views import PURPOSES
 from kinsight.web.insight import service as insight
 from kinsight.web.linkage import service as linkage
 from kinsight.web.navigation import sections_for, user_role
+from kinsight.web.quality import runs
+from kinsight.web.quality.forms import UploadForm
+from kinsight.web.quality.models import ValidationRun
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -163,6 +166,75 @@ def review_decision(request: HttpRequest) -> JsonResponse:
     audit.record(actor=who.user, role=who.role, action="linkage.review", outcome="same" if same else "different",
                  details={"pair": pair, "people_changed": changed})
     return _json({"people_changed": changed}, 201)
+
+
+# ----------------------------------------------------------------------------- quality
+
+#: Findings per page unless the caller asks for fewer (or more, up to FINDINGS_PAGE_MAX).
+FINDINGS_PAGE = 100
+FINDINGS_PAGE_MAX = 1000
+
+
+@api("quality", methods=("POST",))
+def validations(request: HttpRequest) -> JsonResponse:
+    """Validate an uploaded return (multipart: return_type, year, files) with the quality page's service."""
+    form = UploadForm(request.POST)
+    if not form.is_valid():
+        raise KinsightError("; ".join(m for messages in form.errors.values() for m in messages))
+    run = runs.validate_upload(request.FILES.getlist("files"), form.cleaned_data["return_type"],
+                               form.cleaned_data["year"], deployment.la() or "E00000000", actor(request).user)
+    return _json({**_run_json(run), "findings": _findings_page(run, {})}, 201)
+
+
+@api("quality")
+def validation(request: HttpRequest, token: str) -> JsonResponse:
+    return _json(_run_json(_validation_run(token)))
+
+
+@api("quality")
+def validation_findings(request: HttpRequest, token: str) -> JsonResponse:
+    """A page of a run's findings, optionally for one rule or one child (by place in the child summary)."""
+    return _json(_findings_page(_validation_run(token), request.GET))
+
+
+def _validation_run(token: str) -> ValidationRun:
+    run = ValidationRun.objects.filter(token=token).first()
+    if run is None:
+        raise KinsightError(f"no validation run {token}")
+    return run
+
+
+def _run_json(run: ValidationRun) -> dict:
+    return {
+        "token": run.token, "return_type": run.return_type, "year": run.year, "la": run.la,
+        "uploaded_by": run.uploaded_by, "created_at": run.created_at, "headline": run.headline,
+        "rules": runs.read_report(run, "error_summary.csv"),
+        # Children are named by their place here (as in the pages), so a child id never goes in a URL.
+        "children": [{"position": n, **row} for n, row in enumerate(runs.read_report(run, "child_summary.csv"), 1)],
+    }
+
+
+def _findings_page(run: ValidationRun, query) -> dict:
+    page, size = _whole(query, "page", 1), _whole(query, "page_size", FINDINGS_PAGE)
+    if size > FINDINGS_PAGE_MAX:
+        raise KinsightError(f"page_size may be at most {FINDINGS_PAGE_MAX}")
+    child = None
+    if query.get("child"):
+        children = runs.read_report(run, "child_summary.csv")
+        position = _whole(query, "child", 1)
+        if position > len(children):
+            raise KinsightError(f"child must be a place in the child summary, 1 to {len(children)}")
+        child = children[position - 1]["child_id"]
+    rows = runs.findings(run, rule=query.get("rule") or None, child=child)
+    start = (page - 1) * size
+    return {"page": page, "page_size": size, "total": len(rows), "rows": rows[start:start + size]}
+
+
+def _whole(query, name: str, default: int) -> int:
+    text = query.get(name) or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise KinsightError(f"{name} must be a whole number from 1, not {text!r}")
+    return int(text)
 
 
 # ----------------------------------------------------------------------------- governance
