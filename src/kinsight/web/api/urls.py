@@ -14,6 +14,7 @@ urlpatterns = [
     path("quality/validations", views.validations, name="validations"),
     path("quality/validations/<slug:token>", views.validation, name="validation"),
     path("quality/validations/<slug:token>/findings", views.validation_findings, name="validation-findings"),
+    path("catalogue", views.data_catalogue, name="catalogue"),
     path("agreements", views.agreement_register, name="agreements"),
     path("agreements/<slug:agreement_id>/status", views.agreement_status, name="agreement-status"),
     path("audit/search", views.audit_search, name="audit-search"),

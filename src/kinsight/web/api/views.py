@@ -27,6 +27,7 @@ from kinsight.governance.holdings import Holdings
 from kinsight.governance.models import AuditEntry, BreakGlass, Challenge, SubjectAccessCase
 from kinsight.web import deployment
 from kinsight.web.access import actor, refuse, section_required
+from kinsight.web.catalogue import service as catalogue
 from kinsight.web.children import records
 from kinsight.web.children.views import PURPOSES
 from kinsight.web.insight import service as insight
@@ -235,6 +236,19 @@ def _whole(query, name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise KinsightError(f"{name} must be a whole number from 1, not {text!r}")
     return int(text)
+
+
+# ----------------------------------------------------------------------------- catalogue
+
+
+@api("catalogue")
+def data_catalogue(request: HttpRequest) -> JsonResponse:
+    """Supply (every source: owner, purpose, fields, frequency, last load, quality, agreements,
+    recipients) and demand (objectives, their measures and tables, and the gaps), as the page shows."""
+    objectives, missing, unused = catalogue.demand()
+    return _json({"sources": [asdict(entry) for entry in catalogue.sources()],
+                  "objectives": [asdict(objective) for objective in objectives],
+                  "missing": missing, "unused": unused})
 
 
 # ----------------------------------------------------------------------------- governance
