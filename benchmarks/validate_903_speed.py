@@ -66,7 +66,9 @@ def scaled_return(children: int) -> Path:
 
 def timed(command: list[str]) -> tuple[float, dict]:
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{command[0]} failed:\n{done.stderr[-2000:]}")
     # The JSON document is the last line; anything a library printed before it is ignored.
     return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -55,6 +55,7 @@ def test_indicators_dfe_does_not_publish_have_no_comparators():
     row = comparators(one_result("unmet_need_pct", 40.0), BRISTOL).iloc[0]
     assert row.la_value == 40.0
     assert pd.isna(row.england_value)
+    assert row.direction == "Not published"
 
 
 def test_trend_runs_over_the_published_years():

@@ -77,8 +77,8 @@ def _compare(item: Indicator, value: float, period: str, la: reference.LocalAuth
     table = reference.published()
     rows = table[table["indicator_id"] == item.id]
     row = dict(indicator_id=item.id, period=period, la_value=value)
-    if rows.empty:
-        return row
+    if rows.empty:  # a measure only linked local data can give: nothing published to compare
+        return row | {"direction": "Not published"}
     year = int(rows["time_period"].max())
     latest = rows[rows["time_period"] == year]
     las = latest[latest["geographic_level"] == "Local authority"]

@@ -42,31 +42,35 @@ FINDINGS_SHOWN = 100_000
 XLSX_FINDINGS_SHOWN = 10_000
 
 # Findings are per field; summaries count rows (one per rule, table and row), so they first
-# collapse findings to flagged rows, which is far cheaper than counting distinct tuples.
+# collapse findings to flagged rows and then to (child, rule) pairs, each step far smaller than
+# the last, which keeps millions of findings within DuckDB's memory bound.
 _FLAGGED_ROWS = """
 CREATE TEMP TABLE flagged AS
-SELECT rule_code, any_value(severity) AS severity, any_value(message) AS message, "table", row_number,
+SELECT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table", row_number,
        any_value(child_id) AS child_id
-FROM findings GROUP BY rule_code, "table", row_number
+FROM findings GROUP BY ALL;
+CREATE TEMP TABLE child_rules AS
+SELECT child_id, rule_code, count(*) AS rows FROM flagged WHERE child_id IS NOT NULL GROUP BY ALL;
 """
 
 _SUMMARY_SQL = """
-SELECT f.rule_code AS code, any_value(f.message) AS message, any_value(f.severity) AS severity,
-       count(*) AS rows, count(DISTINCT f.child_id) AS children, any_value(t.fields) AS fields
-FROM flagged f
+SELECT f.rule_code AS code, c.message, c.severity, f.rows, f.children, t.fields
+FROM (SELECT rule_code, count(*) AS rows, count(DISTINCT child_id) AS children FROM flagged GROUP BY rule_code) f
+JOIN catalogue c ON c.code = f.rule_code
 JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
       FROM (SELECT DISTINCT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table",
                    CAST(field AS VARCHAR) AS field FROM findings)
-      GROUP BY rule_code) t ON CAST(f.rule_code AS VARCHAR) = t.rule_code
-GROUP BY f.rule_code ORDER BY rows DESC, code
+      GROUP BY rule_code) t ON t.rule_code = f.rule_code
+ORDER BY f.rows DESC, code
 """
 
 _CHILD_SQL = """
-SELECT child_id,
-       count(*) FILTER (WHERE severity = 'error') AS errors,
-       count(*) FILTER (WHERE severity = 'query') AS queries,
-       string_agg(DISTINCT CAST(rule_code AS VARCHAR), ' ' ORDER BY CAST(rule_code AS VARCHAR)) AS rule_codes
-FROM flagged WHERE child_id IS NOT NULL GROUP BY child_id ORDER BY errors DESC, queries DESC, child_id
+SELECT r.child_id,
+       CAST(coalesce(sum(r.rows) FILTER (WHERE c.severity = 'error'), 0) AS BIGINT) AS errors,
+       CAST(coalesce(sum(r.rows) FILTER (WHERE c.severity = 'query'), 0) AS BIGINT) AS queries,
+       string_agg(r.rule_code, ' ' ORDER BY r.rule_code) AS rule_codes
+FROM child_rules r JOIN catalogue c ON c.code = r.rule_code
+GROUP BY r.child_id ORDER BY errors DESC, queries DESC, r.child_id
 """
 
 
@@ -91,11 +95,16 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    # The per-child summary of a large LA full of errors needs more room than validation.
+    con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "1GB"})
     con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
+    con.register("catalogue", pa.table({"code": [r.code for r in result.rules],
+                                        "severity": [r.severity for r in result.rules],
+                                        "message": [r.message for r in result.rules]}))
     con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
+    con.execute("DROP TABLE flagged")
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
     _write_findings_csv(result.findings, folder / "errors.csv")
