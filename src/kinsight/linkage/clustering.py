@@ -23,6 +23,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 #: Kinds of evidence, strongest first; model links come last, by match weight.
 EVIDENCE = ("decision", "nhs_number", "upn", "other_id", "model")
@@ -57,13 +59,86 @@ def cluster(
     nhs_number: dict[int, str],
     adoption: dict[int, str],
     cannot_link: list[tuple[int, int, str, bool]],
+    explained: set[int] | frozenset[int] = frozenset(),
 ) -> Clustering:
     """Cluster ``rids`` from ``evidence`` under the constraints described in the module.
 
     ``cannot_link`` holds (left, right, reason, hard): a hard constraint (a reviewer's
     decision) stops every kind of evidence but another decision; a soft one (the
     sibling guard) stops only model evidence, since a shared identifier outranks it.
+
+    Most children hold no constraint at all, and for them the constrained union-find
+    and plain connected components agree; so components are found at once with
+    SciPy, and only those that could refuse a merge (a cannot-link, an adoption mark,
+    two valid NHS numbers) or that hold a record in ``explained`` (whose joins the
+    caller wants, to say why people merged) go through the union-find edge by edge.
     """
+    keys = np.unique(np.asarray(rids, dtype=np.int64))
+    n = len(keys)
+    result = Clustering(labels={})
+    if n == 0:
+        return result
+    ends = [_positions(keys, e) for e in evidence]
+    left = np.concatenate([a for a, _, _ in ends] + [np.empty(0, np.int64)])
+    right = np.concatenate([b for _, b, _ in ends] + [np.empty(0, np.int64)])
+    graph = coo_matrix((np.ones(len(left), np.int8), (left, right)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+
+    careful = np.zeros(component.max() + 1, dtype=bool)
+    marked = [a for a, b, _, _ in cannot_link] + [b for _, b, _, _ in cannot_link]
+    for records in (marked, list(adoption), list(explained)):
+        at, found = _lookup(keys, np.asarray(records, dtype=np.int64))
+        careful[component[at[found]]] = True
+    if nhs_number:
+        at, found = _lookup(keys, np.fromiter(nhs_number, dtype=np.int64, count=len(nhs_number)))
+        numbers = np.asarray(list(nhs_number.values()), dtype=object)[found]
+        owners = component[at[found]]
+        distinct = {(int(c), v) for c, v in zip(owners.tolist(), numbers.tolist())}
+        per_component = Counter(c for c, _ in distinct)
+        careful[[c for c, k in per_component.items() if k > 1]] = True
+
+    # A component's label is its smallest record key (keys are sorted, so its first).
+    _, first = np.unique(component, return_index=True)
+    roots = keys[first][component]
+    slow = careful[component]
+    result.labels = dict(zip(keys[~slow].tolist(), roots[~slow].tolist()))
+    if slow.any():
+        pieces = []
+        for e, (a, b, kept) in zip(evidence, ends):
+            inside = slow[a]
+            weight = None if e.weight is None else np.asarray(e.weight)[kept][inside]
+            pieces.append(Evidence(e.kind, keys[a[inside]], keys[b[inside]], weight))
+        careful_result = _union_find(keys[slow], pieces, nhs_number=nhs_number, adoption=adoption,
+                                     cannot_link=cannot_link)
+        result.labels.update(careful_result.labels)
+        result.refused, result.joins = careful_result.refused, careful_result.joins
+    return result
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``values`` in the sorted ``keys``, and which of them are there at all."""
+    at = np.searchsorted(keys, values).clip(max=len(keys) - 1)
+    return at, keys[at] == values
+
+
+def _positions(keys: np.ndarray, evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``evidence``'s pairs as positions in ``keys``, and which pairs those are: pairs that
+    reach outside the records being clustered are dropped."""
+    a, found_a = _lookup(keys, np.asarray(evidence.left, dtype=np.int64))
+    b, found_b = _lookup(keys, np.asarray(evidence.right, dtype=np.int64))
+    kept = found_a & found_b
+    return a[kept], b[kept], kept
+
+
+def _union_find(
+    rids: np.ndarray,
+    evidence: list[Evidence],
+    *,
+    nhs_number: dict[int, str],
+    adoption: dict[int, str],
+    cannot_link: list[tuple[int, int, str, bool]],
+) -> Clustering:
+    """The constrained union-find, evidence strongest first, one pair at a time."""
     parent: dict[int, int] = {int(r): int(r) for r in rids}
     numbers: dict[int, set[str]] = {r: {nhs_number[r]} for r in parent if r in nhs_number}
     phase: dict[int, set[str]] = {r: {adoption[r]} for r in parent if r in adoption}
@@ -160,9 +235,8 @@ def carry_forward(
         if label not in assigned and pid not in used:
             assigned[label] = pid
             used.add(pid)
-    for label in members:
-        if label not in assigned:
-            assigned[label] = new_person_id(taken)
+    unassigned = [label for label in members if label not in assigned]
+    assigned.update(zip(unassigned, new_person_ids(len(unassigned), taken)))
     person = {rid: assigned[label] for rid, label in labels.items()}
 
     changes: list[Change] = []
@@ -181,16 +255,24 @@ def carry_forward(
     return person, changes
 
 
-def new_person_id(taken: set[str]) -> str:
-    """A fresh ``P`` + 10 random characters, never issued before (and so never reissued)."""
-    while True:
-        # 56 random bits written as 10 characters of a 34-letter alphabet (34**10 < 2**56).
-        value = int.from_bytes(secrets.token_bytes(7), "big")
-        characters = []
-        for _ in range(10):
-            value, digit = divmod(value, len(_ID_ALPHABET))
-            characters.append(_ID_ALPHABET[digit])
-        candidate = "P" + "".join(characters)
-        if candidate not in taken:
-            taken.add(candidate)
-            return candidate
+def new_person_ids(count: int, taken: set[str]) -> list[str]:
+    """``count`` fresh ids, ``P`` + 10 random characters, never issued before (nor reissued).
+
+    Each id is 56 random bits written as 10 characters of a 34-letter alphabet
+    (34**10 < 2**56); they are drawn together because a first run issues a million.
+    """
+    alphabet = np.frombuffer(_ID_ALPHABET.encode(), dtype="S1")
+    fresh: list[str] = []
+    while len(fresh) < count:
+        wanted = count - len(fresh)
+        raw = np.frombuffer(secrets.token_bytes(8 * wanted), dtype=">u8") >> np.uint64(8)
+        digits = np.empty((wanted, 10), dtype=np.uint64)
+        for place in range(10):
+            raw, digits[:, place] = np.divmod(raw, np.uint64(len(_ID_ALPHABET)))
+        text = alphabet[digits].tobytes().decode("ascii")
+        for start in range(0, len(text), 10):
+            candidate = "P" + text[start:start + 10]
+            if candidate not in taken:
+                taken.add(candidate)
+                fresh.append(candidate)
+    return fresh

@@ -324,10 +324,12 @@ class ChildIndex:
         adoption = dict(con.execute(
             "SELECT rid, adoption FROM features WHERE adoption IS NOT NULL AND rid IN (SELECT rid FROM affected)"
         ).fetchall())
-        result = cluster(affected, evidence, nhs_number=nhs, adoption=adoption, cannot_link=cannot)
         previous = dict(con.execute(
             "SELECT rid, person_id FROM persons WHERE rid IN (SELECT rid FROM affected)"
         ).fetchall())
+        # Records that had a person are clustered edge by edge, so a merge can say why.
+        result = cluster(affected, evidence, nhs_number=nhs, adoption=adoption, cannot_link=cannot,
+                         explained=previous.keys())
         taken = {row[0] for row in con.execute("SELECT person_id FROM issued_ids").fetchall()}
         before = set(taken)
         person, changes = carry_forward(result.labels, previous, taken=taken)
