@@ -35,6 +35,7 @@ def test_the_dpo_opens_a_subject_access_request_sees_its_deadline_pauses_it_and_
     pack = post_json(client, f"{base}/pack", {}).json()
     assert pack["subject"]["person_id"] == CHILD and pack["records"]
     assert AuditEntry.objects.filter(action="sar.paused", target=CHILD).exists()
+    assert AuditEntry.objects.filter(action="sar.pack", target=CHILD, actor="dee").exists()
 
 
 @pytest.mark.parametrize("body, message", [
@@ -113,3 +114,17 @@ def test_other_roles_are_refused_every_rights_endpoint_and_each_refusal_is_audit
     denied = AuditEntry.objects.filter(action="access.person", outcome="deny")
     assert denied.count() == len(calls)
     assert not SubjectAccessCase.objects.exists() and Challenge.objects.get().status == "open"
+
+
+def test_a_state_changing_call_without_the_csrf_token_is_refused(make_user, deployment):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("dpo", password=None))
+    assert client.get("/api/subject-access/cases").status_code == 200
+    refused = post_json(client, "/api/subject-access/cases", {"person_ref": CHILD})
+    assert refused.status_code == 403 and not SubjectAccessCase.objects.exists()
+    client.get("/governance/rights/")  # a page with a form sets the csrftoken cookie
+    allowed = client.post("/api/subject-access/cases", json.dumps({"person_ref": CHILD}),
+                          content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert allowed.status_code == 201
