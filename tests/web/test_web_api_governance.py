@@ -7,16 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from test_web_api import post_json
 from warehouse_fixture import CHILD
 
 from kinsight.governance import challenge
 from kinsight.governance.models import AuditEntry, BreakGlass, Challenge, Rectification, SubjectAccessCase
 
 pytestmark = pytest.mark.django_db
-
-
-def post_json(client, path, body):
-    return client.post(path, json.dumps(body), content_type="application/json")
 
 
 def test_the_dpo_opens_a_subject_access_request_sees_its_deadline_pauses_it_and_gets_the_pack(

@@ -8,13 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kinsight.governance.models import AuditEntry
 from kinsight.web.quality.models import ValidationRun
 
+# The same small 903 header file as the quality pages' tests, and their per-test state folder.
+from test_web_quality import HEADER, state_dir  # noqa: F401 (state_dir is an autouse fixture)
+
 pytestmark = pytest.mark.django_db
 
-HEADER = (
-    '"CHILD","SEX","DOB","ETHNIC","UPN","MOTHER","MC_DOB"\n'
-    '"LA0000001","M","23/09/2010","WBRI","A123456789012","",""\n'
-    '"LA0000002","X","07/04/2015","WBRI","UN1","",""\n'
-)
 CIN = (
     '<?xml version="1.0" encoding="UTF-8"?><Message><Header><CollectionDetails><Collection>CIN</Collection>'
     "<Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails>"
@@ -25,11 +23,6 @@ CIN = (
     "<PrimaryNeedCode>N1</PrimaryNeedCode><ReferralNFA>false</ReferralNFA></CINdetails></Child>"
     "</Children></Message>"
 )
-
-
-@pytest.fixture(autouse=True)
-def state_dir(settings, tmp_path):
-    settings.STATE_DIR = tmp_path
 
 
 def validate(client, files, return_type="ssda903", year="2026"):
