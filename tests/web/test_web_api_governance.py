@@ -71,6 +71,7 @@ def test_the_dpo_lists_and_decides_challenges(signed_in, deployment, starter_agr
     assert decided.status_code == 200 and decided.json()["status"] == "rectified"
     assert Rectification.objects.get().value == "2025-06-02"
     assert client.get("/api/challenges").json() == []
+    assert AuditEntry.objects.filter(action="challenge.list", target=CHILD, actor="dee").count() == 1
     again = post_json(client, path, {"decision": "reject", "reason": "x"})
     assert again.status_code == 400 and "already decided" in again.json()["error"]
 
@@ -83,6 +84,8 @@ def test_the_dpo_reviews_break_glass_uses_but_never_their_own(signed_in):
                                     reason="covering duty", granted_at=now, expires_at=now + timedelta(hours=1))
     client = signed_in("dpo", username="dee")
     assert [u["id"] for u in client.get("/api/break-glass").json()] == [use.pk, own.pk]
+    shown = AuditEntry.objects.filter(action="break_glass.list", actor="dee")
+    assert set(shown.values_list("target", flat=True)) == {"P0000000009", "P0000000008"}
     assert post_json(client, f"/api/break-glass/{use.pk}/review", {"justified": "yes"}).status_code == 400
     reviewed = post_json(client, f"/api/break-glass/{use.pk}/review", {"justified": True, "note": "checked"})
     assert reviewed.status_code == 200 and reviewed.json()["review_outcome"] == "justified"

@@ -361,7 +361,16 @@ def _challenge_json(found: Challenge) -> dict:
 
 @api("governance", person_level=True)
 def open_challenges(request: HttpRequest) -> JsonResponse:
-    return _json([_challenge_json(c) for c in challenge.open_challenges()])
+    found = challenge.open_challenges()
+    _audit_shown(request, "challenge.list", "subject_access", {c.person_id for c in found})
+    return _json([_challenge_json(c) for c in found])
+
+
+def _audit_shown(request: HttpRequest, action: str, purpose: str, person_ids: set[str]) -> None:
+    """A list naming people is a person-level read: one entry per person, so each one's trail shows it."""
+    who = actor(request)
+    for person_id in sorted(person_ids):
+        audit.record(actor=who.user, role=who.role, purpose=purpose, action=action, target=person_id, outcome="shown")
 
 
 @api("governance", person_level=True, methods=("POST",))
@@ -385,7 +394,9 @@ def _break_glass_json(use: BreakGlass) -> dict:
 
 @api("governance", person_level=True)
 def break_glass_queue(request: HttpRequest) -> JsonResponse:
-    return _json([_break_glass_json(use) for use in policy.review_queue()])
+    pending = policy.review_queue()
+    _audit_shown(request, "break_glass.list", "safeguarding", {use.person_id for use in pending})
+    return _json([_break_glass_json(use) for use in pending])
 
 
 @api("governance", person_level=True, methods=("POST",))
