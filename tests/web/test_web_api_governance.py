@@ -128,3 +128,12 @@ def test_a_state_changing_call_without_the_csrf_token_is_refused(make_user, depl
     allowed = client.post("/api/subject-access/cases", json.dumps({"person_ref": CHILD}),
                           content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
     assert allowed.status_code == 201
+
+
+def test_a_request_can_name_the_child_by_any_one_of_their_records(signed_in, deployment):
+    client = signed_in("dpo")
+    opened = post_json(client, "/api/subject-access/cases", {"person_ref": "social_care_persons:CHILD-1"})
+    assert opened.status_code == 201, opened.json()
+    assert SubjectAccessCase.objects.get().person_id == CHILD
+    unknown_source = post_json(client, "/api/subject-access/cases", {"person_ref": "gossip:CHILD-1"})
+    assert unknown_source.status_code == 400 and "gossip" in unknown_source.json()["error"]
