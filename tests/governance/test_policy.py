@@ -132,10 +132,59 @@ def test_every_decision_is_audited_with_agreement_rule_and_outcome(caseloads):
     assert (logged.actor, logged.role, logged.purpose, logged.target, logged.outcome) == (
         "yw.smith", "youth_worker", "direct_support", CHILD, "allow")
     assert logged.agreement == "early-help@v1"
-    assert logged.details["rule"] == "youth-worker-attendance"
-    assert set(logged.details["withheld"]) == set(CP_FACTORS)
+    (decided,) = logged.details["decisions"]
+    assert (decided["dataset"], decided["rule"], decided["outcome"]) == (
+        "school_census", "youth-worker-attendance", "allow")
+    assert set(decided["withheld"]) == set(CP_FACTORS)
     assert entries[denied.audit_seq].outcome == "deny"
     assert audit.verify().intact
+
+
+def many(user, role, organisation, purpose, datasets, person_id=CHILD):
+    return policy.decide_many([policy.AccessRequest(user, role, organisation, purpose, dataset, tuple(fields),
+                                                    person_id, NOW) for dataset, fields in datasets])
+
+
+def test_several_datasets_about_one_child_are_decided_each_on_its_own_and_audited_as_one_read(caseloads):
+    before = AuditEntry.objects.count()
+    school, cin = many("yw.smith", "youth_worker", "la", "direct_support",
+                       [("school_census", ATTENDANCE + CP_FACTORS), ("cin_census", CP_FACTORS)])
+    # Each dataset gets exactly the answer it would get alone.
+    assert (school.allowed, school.agreement, school.rule) == (True, "early-help@v1", "youth-worker-attendance")
+    assert set(school.permitted_fields) == set(ATTENDANCE) and set(school.withheld_fields) == set(CP_FACTORS)
+    assert not cin.allowed and cin.reasons
+    alone = ask("yw.smith", "youth_worker", "la", "direct_support", "cin_census", CP_FACTORS)
+    assert (alone.allowed, alone.reasons) == (cin.allowed, cin.reasons)
+    # One entry for the read, naming who, why, under what, and every dataset's outcome.
+    assert AuditEntry.objects.count() == before + 2  # the read above, then the single ask
+    logged = AuditEntry.objects.get(seq=school.audit_seq)
+    assert school.audit_seq == cin.audit_seq
+    assert (logged.actor, logged.role, logged.purpose, logged.action, logged.target, logged.outcome) == (
+        "yw.smith", "youth_worker", "direct_support", "access.person", CHILD, "allow")
+    assert logged.agreement == "early-help@v1"
+    assert [(d["dataset"], d["outcome"], d["rule"]) for d in logged.details["decisions"]] == [
+        ("school_census", "allow", "youth-worker-attendance"), ("cin_census", "deny", None)]
+    assert logged.details["decisions"][1]["reasons"] == list(cin.reasons)
+    assert audit.verify().intact
+
+
+def test_a_read_refused_for_every_dataset_is_one_deny_entry(caseloads):
+    decisions = many("sw.patel", "social_worker", "la", "safeguarding",
+                     [("cin_census", CP_FACTORS), ("case_notes", ("case_notes.note_text",))], person_id=STRANGER)
+    assert not any(d.allowed for d in decisions)
+    logged = AuditEntry.objects.get(seq=decisions[0].audit_seq)
+    assert (logged.target, logged.outcome, logged.agreement) == (STRANGER, "deny", "")
+    assert all("no legitimate relationship" in " ".join(d["reasons"]) for d in logged.details["decisions"])
+
+
+def test_one_read_cannot_mix_people_users_or_purposes(caseloads):
+    with pytest.raises(ValueError):
+        policy.decide_many([
+            policy.AccessRequest("sw.patel", "social_worker", "la", "safeguarding", "cin_census", CP_FACTORS, CHILD, NOW),
+            policy.AccessRequest("sw.patel", "social_worker", "la", "safeguarding", "cin_census", CP_FACTORS,
+                                 STRANGER, NOW),
+        ])
+    assert policy.decide_many([]) == []
 
 
 def test_with_no_agreement_in_force_everything_is_denied(db):

@@ -42,10 +42,16 @@ def test_a_social_worker_sees_their_child_across_services_with_where_each_fact_c
 
 def test_every_view_is_audited_with_purpose_agreement_and_decision(social_worker):
     social_worker.get(open_child(social_worker, CHILD)["Location"])
-    entries = AuditEntry.objects.filter(action="access.person", target=CHILD)
-    assert entries.count() == 4 and {e.outcome for e in entries} == {"allow"}
-    assert {e.purpose for e in entries} == {"safeguarding"}
-    assert all(e.agreement.startswith("multi-agency-safeguarding") for e in entries)
+    # One entry per view, listing the decision for every source shown.
+    (entry,) = AuditEntry.objects.filter(action="access.person", target=CHILD)
+    assert (entry.actor, entry.role, entry.purpose, entry.outcome) == ("sam", "social_worker", "safeguarding", "allow")
+    assert entry.agreement.startswith("multi-agency-safeguarding")
+    decisions = {d["dataset"]: d for d in entry.details["decisions"]}
+    assert {"social_care_persons", "cin_census", "case_notes", "school_census"} <= set(decisions)
+    assert all(d["outcome"] == "allow" and d["agreement"].startswith("multi-agency-safeguarding")
+               and d["permitted"] for d in decisions.values())
+    social_worker.get(open_child(social_worker, CHILD)["Location"])
+    assert AuditEntry.objects.filter(action="access.person", target=CHILD).count() == 2  # every view, every time
 
 
 def test_without_a_relationship_the_worker_gets_403_an_audit_entry_and_the_break_glass_offer(social_worker):

@@ -7,14 +7,16 @@ legitimate relationship with the child (or break-glass, where the rule permits i
 Only the fields both the agreement and the rule name are released; the rest are
 withheld and listed. Every decision, allow or deny, is written to the audit log
 with the agreement, the rule and the reasons (the golden rule: record every
-decision, whether or not you share).
+decision, whether or not you share): one entry per call, so a read of several
+datasets about one child (:func:`decide_many`) is one entry listing each decision.
 
 This module is the only place access is decided; views, commands and extracts ask it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
@@ -64,37 +66,87 @@ class Decision:
 
 def decide(request: AccessRequest) -> Decision:
     """Decide a request and record the decision in the audit log."""
-    decision = _decide(request)
+    return decide_many([request])[0]
+
+
+def decide_many(requests: Sequence[AccessRequest]) -> list[Decision]:
+    """Decide several datasets asked for at once by one user about one person; audit once.
+
+    A child view asks about every source holding the child's records in one go. Each
+    dataset is still decided on its own (its own agreement, rule, reasons, permitted and
+    withheld fields), but the agreements in force, the relationship and any break-glass
+    are looked up once, and ONE audit entry records every per-dataset decision under
+    ``details["decisions"]``: the view was one read, and the log says so. The entry's
+    outcome is ``allow`` when any dataset was released, else ``deny``.
+    """
+    if not requests:
+        return []
+    first = requests[0]
+    if any((r.user, r.role, r.organisation, r.purpose, r.person_id, r.now)
+           != (first.user, first.role, first.organisation, first.purpose, first.person_id, first.now)
+           for r in requests):
+        raise ValueError("decide_many decides one user's datasets about one person for one purpose")
+    context = _Context(first)
+    decided = [_decide(request, context) for request in requests]
+    allowed = any(d.allowed for d in decided)
     entry = audit.record(
-        actor=request.user, role=request.role, purpose=request.purpose,
-        agreement=decision.agreement or "", action="access.person" if request.person_id else "access.aggregate",
-        target=request.person_id or f"dataset:{request.dataset}",
-        outcome="allow" if decision.allowed else "deny", at=request.now,
-        details={
-            "dataset": request.dataset, "organisation": request.organisation, "rule": decision.rule,
-            "permitted": list(decision.permitted_fields), "withheld": list(decision.withheld_fields),
-            "break_glass": decision.break_glass, "reasons": list(decision.reasons),
-        },
+        actor=first.user, role=first.role, purpose=first.purpose,
+        agreement=",".join(sorted({d.agreement for d in decided if d.agreement}))[:80],
+        action="access.person" if first.person_id else "access.aggregate",
+        target=first.person_id or ",".join(f"dataset:{r.dataset}" for r in requests)[:200],
+        outcome="allow" if allowed else "deny", at=first.now,
+        details={"organisation": first.organisation, "decisions": [
+            {"dataset": r.dataset, "outcome": "allow" if d.allowed else "deny", "agreement": d.agreement,
+             "rule": d.rule, "permitted": list(d.permitted_fields), "withheld": list(d.withheld_fields),
+             "break_glass": d.break_glass, "reasons": list(d.reasons)}
+            for r, d in zip(requests, decided)
+        ]},
     )
-    return Decision(**{**decision.__dict__, "audit_seq": entry.seq})
+    return [replace(d, audit_seq=entry.seq) for d in decided]
 
 
-def _decide(request: AccessRequest) -> Decision:
-    now = request.now or timezone.now()
+class _Context:
+    """What every dataset of one multi-dataset request shares, looked up at most once."""
+
+    def __init__(self, request: AccessRequest) -> None:
+        self.now = request.now or timezone.now()
+        self._request = request
+        self._in_force: list[Agreement] | None = None
+        self._relationship: bool | None = None
+        self._break_glass: bool | None = None
+
+    def in_force(self) -> list[Agreement]:
+        if self._in_force is None:
+            self._in_force = agreements.in_force(self.now.date())
+        return self._in_force
+
+    def relationship(self) -> bool:
+        if self._relationship is None:
+            self._relationship = has_relationship(self._request.user, self._request.person_id, self.now.date())
+        return self._relationship
+
+    def break_glass(self) -> bool:
+        if self._break_glass is None:
+            self._break_glass = _open_break_glass(self._request, self.now) is not None
+        return self._break_glass
+
+
+def _decide(request: AccessRequest, context: _Context) -> Decision:
+    now = context.now
     if request.role not in catalogue.roles():
         return _deny(f"unknown role {request.role!r}")
     if request.purpose not in catalogue.purposes():
         return _deny(f"unknown purpose {request.purpose!r}")
     if not request.fields:
         return _deny("no fields were asked for")
-    covering = [a for a in agreements.in_force(now.date()) if request.dataset in _datasets(a)]
+    covering = [a for a in context.in_force() if request.dataset in _datasets(a)]
     if not covering:
-        return _deny(_no_agreement_reason(request.dataset, now.date()))
+        return _deny(_no_agreement_reason(request.dataset, now.date(), context.in_force()))
     reasons: list[str] = []
     candidates: list[Decision] = []
     for agreement in covering:
         for rule in agreement.document["rules"]:
-            outcome = _match(request, agreement, rule, now)
+            outcome = _match(request, agreement, rule, context)
             if isinstance(outcome, Decision):
                 candidates.append(outcome)
             elif outcome:
@@ -102,13 +154,13 @@ def _decide(request: AccessRequest) -> Decision:
     if not candidates:
         reasons = reasons or [f"no rule of an agreement in force lets a {request.role} "
                               f"use {request.dataset} for {request.purpose}"]
-        dormant = _not_in_force(request.dataset, now.date())
+        dormant = _not_in_force(request.dataset, now.date(), context.in_force())
         return _deny(*reasons, *([f"not in force: {dormant}"] if dormant else []))
     # Where several rules allow, the one releasing most fields decides; ties go to the first.
     return max(candidates, key=lambda d: len(d.permitted_fields))
 
 
-def _match(request: AccessRequest, agreement: Agreement, rule: dict, now: datetime) -> Decision | str | None:
+def _match(request: AccessRequest, agreement: Agreement, rule: dict, context: _Context) -> Decision | str | None:
     """A Decision when the rule allows; a reason when it nearly applied; None when irrelevant."""
     doc = agreement.document
     if request.role not in rule["roles"] or request.purpose not in rule["purposes"]:
@@ -126,8 +178,8 @@ def _match(request: AccessRequest, agreement: Agreement, rule: dict, now: dateti
     else:
         if rule["access"] == "aggregate":
             return "allows aggregates only, not records about one child"
-        if relationship_required and not has_relationship(request.user, request.person_id, now.date()):
-            if not (rule.get("break_glass") and _open_break_glass(request, now)):
+        if relationship_required and not context.relationship():
+            if not (rule.get("break_glass") and context.break_glass()):
                 hint = " (break-glass is available)" if rule.get("break_glass") else ""
                 return f"no legitimate relationship with {request.person_id}{hint}"
             break_glass = True
@@ -163,17 +215,17 @@ def _dataset_fields(document: dict, dataset: str) -> list[str]:
     return [f for d in document["datasets"] if d["source"] == dataset for f in d["fields"]]
 
 
-def _no_agreement_reason(dataset: str, today: date) -> str:
-    dormant = _not_in_force(dataset, today)
+def _no_agreement_reason(dataset: str, today: date, in_force: list[Agreement]) -> str:
+    dormant = _not_in_force(dataset, today, in_force)
     return f"no agreement in force shares {dataset}: {dormant}" if dormant else f"no agreement shares {dataset}"
 
 
-def _not_in_force(dataset: str, today: date) -> str:
+def _not_in_force(dataset: str, today: date, in_force: list[Agreement]) -> str:
     """The agreements sharing a dataset that are not in force today, and why (for reasons)."""
     return ", ".join(
         f"{agreements.label(a)} is {a.status}" + (f" (expired {a.expiry})" if a.expiry < today else "")
         + (f" (starts {a.start})" if a.start > today else "")
-        for a in Agreement.objects.exclude(pk__in=[a.pk for a in agreements.in_force(today)])
+        for a in Agreement.objects.exclude(pk__in=[a.pk for a in in_force])
         if dataset in _datasets(a)
     )
 
