@@ -38,9 +38,10 @@ from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level, 
 from kinsight.quality.result import InputFile, ValidationResult, findings_table
 
 CODES_FOLDER = Path(__file__).parent / "codes"
-#: Bounded so that a whole LA validates within 1 GB; DuckDB spills to a temporary folder beyond it.
+#: Bounded so that a whole LA validates within 1 GB with Python, Arrow and the findings beside it;
+#: DuckDB spills to a temporary folder beyond it.
 DUCKDB_SETTINGS = {
-    "memory_limit": "650MB",
+    "memory_limit": "400MB",
     "preserve_insertion_order": "false",
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }
