@@ -41,7 +41,7 @@ CODES_FOLDER = Path(__file__).parent / "codes"
 #: Bounded so that a whole LA validates within 1 GB with Python, Arrow and the findings beside it;
 #: DuckDB spills to a temporary folder beyond it.
 DUCKDB_SETTINGS = {
-    "memory_limit": "400MB",
+    "memory_limit": "450MB",
     "preserve_insertion_order": "false",
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }

@@ -98,9 +98,9 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    # The per-child summary of a large LA full of errors needs more room than validation (450 MB
+    # The per-child summary of a large LA full of errors needs more room than validation (600 MB
     # runs out of memory at 100,000 children with 3.6 million findings).
-    con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "600MB"})
+    con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "1GB"})
     con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
     con.register("catalogue", pa.table({"code": [r.code for r in result.rules],
