@@ -42,6 +42,7 @@ SSDA903 episode shapes (``table`` is ``Episodes``):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kinsight.core.errors import KinsightError
@@ -73,13 +74,48 @@ def compile_pattern(
     ``child`` is the column identifying the child (``CHILD`` in the 903).
     """
     kind = pattern.get("kind")
+    if kind in _ROW_CONDITIONS:
+        condition, flagged = row_condition(pattern, fields, codes, columns, child)
+        return _select(_Context(flagged, codes, child), pattern["table"], condition, flagged)
     compiler = _COMPILERS.get(kind)
     if compiler is None:
-        raise KinsightError(f"unknown rule pattern {kind!r} (known: {', '.join(sorted(_COMPILERS))})")
+        known = sorted(_COMPILERS.keys() | _ROW_CONDITIONS.keys())
+        raise KinsightError(f"unknown rule pattern {kind!r} (known: {', '.join(known)})")
+    with _needs(kind):
+        return compiler(pattern, _context(pattern, fields, codes, columns, child))
+
+
+def row_condition(
+    pattern: dict,
+    fields: Sequence[str],
+    codes: Callable[[str], list[str]],
+    columns: Callable[[str], Sequence[str]],
+    child: str = "CHILD",
+) -> tuple[str, list[str]]:
+    """For a pattern that judges each row of its table on its own: the failing condition
+    (on the row aliased ``t``) and the fields it flags.
+
+    The engine checks all such rules of a table in one scan of it instead of one query each.
+    Raises ``KeyError`` for any other pattern (see :func:`is_row_level`).
+    """
+    kind = pattern["kind"]
+    with _needs(kind):
+        return _ROW_CONDITIONS[kind](pattern, _context(pattern, fields, codes, columns, child))
+
+
+def is_row_level(pattern: dict | None) -> bool:
+    """Whether :func:`row_condition` can compile the pattern."""
+    return pattern is not None and pattern.get("kind") in _ROW_CONDITIONS
+
+
+def _context(pattern, fields, codes, columns, child) -> "_Context":
+    return _Context(pattern.get("flag") or fields_in(pattern["table"], fields, columns), codes, child)
+
+
+@contextmanager
+def _needs(kind: str):
     try:
-        table = pattern["table"]
-        flagged = pattern.get("flag") or fields_in(table, fields, columns)
-        return compiler(pattern, _Context(flagged, codes, child))
+        yield
     except KeyError as missing:
         raise KinsightError(f"pattern {kind} needs {missing}") from None
 
@@ -117,7 +153,7 @@ def _code_list(p, c) -> str:
     condition = f"{column} NOT IN ({inside})"
     if p.get("required"):
         condition = f"({column} IS NULL OR {condition})"
-    return _select(c, p["table"], condition, [p["field"]])
+    return condition, [p["field"]]
 
 
 def _date_format(p, c) -> str:
@@ -125,13 +161,13 @@ def _date_format(p, c) -> str:
     condition = f"dt({column}) IS NULL"
     if not p.get("required"):
         condition = f"{column} IS NOT NULL AND {condition}"
-    return _select(c, p["table"], condition, [p["field"]])
+    return condition, [p["field"]]
 
 
 def _date_order(p, c) -> str:
     earlier, later = dt_col(p["earlier"]), dt_col(p["later"])
     comparison = "<=" if p.get("strict") else "<"
-    return _select(c, p["table"], f"{later} {comparison} {earlier}", c.flagged)
+    return f"{later} {comparison} {earlier}", c.flagged
 
 
 def dt_col(name: str) -> str:
@@ -139,7 +175,7 @@ def dt_col(name: str) -> str:
 
 
 def _not_after_collection_end(p, c) -> str:
-    return _select(c, p["table"], f"{dt_col(p['field'])} > collection_end()", [p["field"]])
+    return f"{dt_col(p['field'])} > collection_end()", [p["field"]]
 
 
 def _unique(p, c) -> str:
@@ -167,7 +203,7 @@ def _matches_header(p, c) -> str:
 
 
 def _row_check(p, c) -> str:
-    return _select(c, p["table"], f"({p['fail_when']})", c.flagged)
+    return f"({p['fail_when']})", c.flagged
 
 
 def _placement_episodes(p, condition: str, c: _Context) -> str:
@@ -234,15 +270,19 @@ def _continues_previous(p, c) -> str:
     return _select(c, "Episodes", "true", c.flagged, source=source)
 
 
-_COMPILERS = {
+#: Patterns that judge each row of their table alone: (condition, flagged fields).
+_ROW_CONDITIONS = {
     "code_list": _code_list,
     "date_format": _date_format,
     "date_order": _date_order,
     "not_after_collection_end": _not_after_collection_end,
+    "row_check": _row_check,
+}
+
+_COMPILERS = {
     "unique": _unique,
     "in_header": _in_header,
     "matches_header": _matches_header,
-    "row_check": _row_check,
     "placement_min_age": _placement_min_age,
     "placement_max_days": _placement_max_days,
     "legal_status_duration": _legal_status_duration,

@@ -6,8 +6,8 @@
 ``error_summary.csv``  per rule that found something: code, message, severity, rows, children, fields
 ``child_summary.csv``  per child: errors, queries, rule codes
 ``rules.csv``          the catalogue of the year: every rule, whether it ran, and what it found
-``report.xlsx``        the same as sheets (plus the headline and the inputs); the first
-                       10,000 findings
+``report.xlsx``        the same as sheets (plus the headline and the inputs), the first
+                       10,000 rows of each
 ``report.html``        a self-contained, accessible page: headline, summary per rule, first rows per rule
 ``report.json``        all of it, machine-readable, for the web service to render and filter;
                        the first 100,000 findings (``findings_total`` says how many there are)
@@ -35,11 +35,14 @@ from kinsight.quality.result import ValidationResult
 
 #: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
-#: Findings in report.json and in report.xlsx. A return with systemic errors has millions;
-#: a browser or a person reading a workbook cannot use that many (and writing a workbook is
-#: slow), so both say how many there are and point to errors.csv, which holds every one.
+#: Findings in report.json. A return with systemic errors has millions; a browser cannot use
+#: that many, so it says how many there are, and errors.csv holds every one.
 FINDINGS_SHOWN = 100_000
-XLSX_FINDINGS_SHOWN = 10_000
+#: Rows per sheet of report.xlsx. Writing a cell is a Python call, so a workbook of every
+#: finding or every child of a large LA takes longer than validating it; the CSVs hold all.
+XLSX_ROWS_SHOWN = 10_000
+_CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
+                 "Errors": "errors.csv", "Rules": "rules.csv"}
 
 # Findings are per field; summaries count rows (one per rule, table and row), so they first
 # collapse findings to flagged rows and then to (child, rule) pairs, each step far smaller than
@@ -95,7 +98,8 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    # The per-child summary of a large LA full of errors needs more room than validation.
+    # The per-child summary of a large LA full of errors needs more room than validation (600 MB
+    # runs out of memory at 100,000 children with 3.6 million findings).
     con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "1GB"})
     con.execute("SET enable_progress_bar = false")
     con.register("findings", result.findings)
@@ -104,10 +108,11 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
                                         "message": [r.message for r in result.rules]}))
     con.execute(_FLAGGED_ROWS)
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
+    examples = _examples(con)
     con.execute("DROP TABLE flagged")
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
-    _write_findings_csv(result.findings, folder / "errors.csv")
+    _write_findings_csv(con, folder / "errors.csv")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
     _write_csv(rules, folder / "rules.csv")
@@ -116,7 +121,7 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
         {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
     ]
     _write_xlsx(folder / "report.xlsx", headline, inputs, summary, children, result.findings, rules)
-    _write_html(folder / "report.html", result, headline, inputs, summary, con)
+    _write_html(folder / "report.html", result, headline, inputs, summary, examples)
     _write_json(folder / "report.json", con, headline, inputs, summary, children, rules)
     con.close()
 
@@ -138,14 +143,14 @@ def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
     )
 
 
-def _write_findings_csv(findings: pa.Table, path: Path) -> None:
-    """errors.csv, batch by batch: the repeated messages are expanded a batch at a time, never all at once."""
-    plain = pa.schema([(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in findings.schema])
-    options = pacsv.WriteOptions(quoting_style="needed")
-    with pacsv.CSVWriter(path, plain, write_options=options) as writer:
-        for batch in findings.to_batches(max_chunksize=100_000):
-            writer.write_batch(pa.RecordBatch.from_arrays([c.cast(f.type) for c, f in zip(batch.columns, plain)],
-                                                          schema=plain))
+def _write_findings_csv(con, path: Path) -> None:
+    """errors.csv, written by DuckDB straight from the findings: millions of rows, no Python per row."""
+    # The findings are already in report order. One thread keeps it without buffering: keeping
+    # order across threads holds the whole file in memory, beyond the 1 GB bound.
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    con.execute(f"COPY findings TO {literal(str(path))} (HEADER, DELIMITER ',')")
+    con.execute(f"SET threads = {int(threads)}")
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
@@ -175,26 +180,38 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
     ):
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
-        limit = XLSX_FINDINGS_SHOWN if table is findings else table.num_rows
-        shown = table.slice(0, limit)
+        shown = table.slice(0, XLSX_ROWS_SHOWN)
         for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
             sheet.write_row(row, 0, values)
-        if table.num_rows > limit:
-            sheet.write(0, table.num_columns, f"First {limit:,} of {table.num_rows:,} rows; see errors.csv")
+        if table.num_rows > XLSX_ROWS_SHOWN:
+            sheet.write(0, table.num_columns,
+                        f"First {XLSX_ROWS_SHOWN:,} of {table.num_rows:,} rows; see {_CSV_OF_SHEET[name]}")
     workbook.close()
 
 
-def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, summary: pa.Table, con) -> None:
+def _examples(con) -> dict[str, list[dict]]:
+    """The first rows each rule flagged, with their failing fields, for the HTML report.
+
+    The rows are chosen among flagged rows (one per rule, table and row) and only those few are
+    joined back to the findings for their fields, rather than grouping every finding.
+    """
     first_rows = con.execute(
-        """SELECT rule_code, "table", row_number, child_id, string_agg(field, ', ' ORDER BY field) AS fields
-           FROM findings GROUP BY rule_code, "table", row_number, child_id
-           QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?
-           ORDER BY rule_code, "table", row_number""",
+        """WITH shown AS (
+               SELECT rule_code, "table", row_number, child_id FROM flagged
+               QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?)
+           SELECT s.rule_code, s."table", s.row_number, s.child_id, string_agg(f.field, ', ' ORDER BY f.field)
+           FROM shown s JOIN findings f ON CAST(f.rule_code AS VARCHAR) = s.rule_code
+                AND CAST(f."table" AS VARCHAR) = s."table" AND f.row_number IS NOT DISTINCT FROM s.row_number
+           GROUP BY ALL ORDER BY s.rule_code, s."table", s.row_number""",
         [HTML_ROWS_PER_RULE],
     ).fetchall()
     examples: dict[str, list] = {}
     for code, table, row, child, fields in first_rows:
         examples.setdefault(code, []).append({"table": table, "row": row, "child": child, "fields": fields})
+    return examples
+
+
+def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, summary: pa.Table, examples) -> None:
     environment = Environment(
         loader=PackageLoader("kinsight.quality", "templates"), autoescape=select_autoescape(["html"])
     )

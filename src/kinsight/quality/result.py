@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,6 +30,14 @@ FINDINGS_SCHEMA = pa.schema(
         ("message", _REPEATED),
     ]
 )
+
+# A failing row is one rule, table and row, however many of its fields failed.
+_ROWS_BY_SEVERITY = """
+SELECT CAST(severity AS VARCHAR), count(*) FROM
+  (SELECT DISTINCT rule_code, severity, "table", row_number FROM findings)
+GROUP BY ALL
+"""
+_CHILDREN_WITH_ERRORS = "SELECT count(DISTINCT child_id) FROM findings WHERE severity = 'error'"
 
 
 def findings_table(found: pa.Table, rules: list[Rule]) -> pa.Table:
@@ -86,12 +95,26 @@ class ValidationResult:
     def rows_read(self) -> int:
         return sum(i.rows for i in self.inputs if not i.previous)
 
+    def _query(self, sql: str) -> list[tuple]:
+        """Run ``sql`` over the findings (as ``findings``) in a private DuckDB connection.
+
+        DuckDB reads the Arrow table in place and counts millions of findings in one pass,
+        several times faster than grouping them in Arrow after casting the dictionaries.
+        """
+        con = duckdb.connect()
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.register("findings", self.findings)
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def _rows_by_severity(self) -> dict[str, int]:
+        return dict(self._query(_ROWS_BY_SEVERITY))
+
     def count(self, severity: str) -> int:
         """Failing rows (not fields) of the given severity: one per rule, table and row."""
-        chosen = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), severity))
-        keys = pa.table({name: chosen[name].cast(pa.string()) for name in ("rule_code", "table")}
-                        | {"row_number": chosen["row_number"]})
-        return keys.group_by(["rule_code", "table", "row_number"]).aggregate([]).num_rows
+        return self._rows_by_severity().get(severity, 0)
 
     def rows_by_rule(self) -> pa.Table:
         """Failing rows per rule: ``rule_code, severity, rows``, most first."""
@@ -103,7 +126,8 @@ class ValidationResult:
 
     def headline(self) -> dict:
         """The figures a run summary shows: rows read, errors, queries, children with errors."""
-        errors = self.findings.filter(pc.equal(self.findings["severity"].cast(pa.string()), "error"))
+        rows = self._rows_by_severity()
+        (children,) = self._query(_CHILDREN_WITH_ERRORS)[0]
         return {
             "return": self.return_type,
             "year": self.year,
@@ -111,7 +135,7 @@ class ValidationResult:
             "rows_read": self.rows_read,
             "rules_run": len(self.rules) - len(self.skipped),
             "rules_skipped": len(self.skipped),
-            "errors": self.count("error"),
-            "queries": self.count("query"),
-            "children_with_errors": len(pc.unique(pc.drop_null(errors["child_id"]))),
+            "errors": rows.get("error", 0),
+            "queries": rows.get("query", 0),
+            "children_with_errors": children,
         }
