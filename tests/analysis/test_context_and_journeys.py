@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from kinsight.analysis import reference
-from kinsight.analysis.context import expected_given_deprivation, funnel
+from kinsight.analysis.context import expected_given_deprivation
+from kinsight.outputs.funnel import funnel
 from kinsight.analysis.journeys import journeys, survival_figure, time_to_event
 from kinsight.core.errors import KinsightError
 

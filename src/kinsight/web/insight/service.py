@@ -16,13 +16,14 @@ from functools import lru_cache
 
 import pandas as pd
 
-from kinsight.analysis import comparators, compute, funnel, journeys, reference
+from kinsight.analysis import comparators, compute, journeys, reference
 from kinsight.analysis.catalogue import OUTCOMES, Indicator, library
 from kinsight.analysis.comparators import COMPARATOR_COLUMNS
 from kinsight.analysis.comparators import trend as published_trend
 from kinsight.analysis.engine import TOTAL, snapshot_la
 from kinsight.core.errors import KinsightError
 from kinsight.outputs.disclosure import protect_results
+from kinsight.outputs.funnel import funnel
 from kinsight.store import Warehouse
 from kinsight.web import deployment
 
@@ -140,7 +141,7 @@ def trend(found: Results, indicator_id: str) -> pd.DataFrame:
 
 
 def ward_funnel(found: Results, indicator_id: str) -> dict | None:
-    """The analysis package's funnel plot of wards (disclosure-controlled there), or None when
+    """The funnel plot of wards (disclosure-controlled in kinsight.outputs.funnel), or None when
     the measure is not a percentage or rate, or too few wards have data."""
     try:
         return funnel(found.raw, indicator_id, period=found.period)
