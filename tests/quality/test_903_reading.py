@@ -80,6 +80,15 @@ def test_empty_and_malformed_files_name_the_file(tmp_path):
         ssda903.read_return([tmp_path / "broken.xml"], 2026)
 
 
+@pytest.mark.parametrize("name", ["episodes.csv", "return.xml"])
+def test_a_multi_gigabyte_file_is_refused_before_it_is_read(tmp_path, name):
+    huge = tmp_path / name
+    with open(huge, "wb") as handle:
+        handle.truncate(3 << 30)  # sparse: three gigabytes on paper, nothing on disk
+    with pytest.raises(UnusableInput, match=rf"{name}: the file is 3.0 GB, larger than any local authority's return"):
+        ssda903.read_return([tmp_path], 2026)
+
+
 def test_an_xlsx_renamed_csv_is_read_as_the_workbook_it_is(tmp_path):
     from openpyxl import Workbook
 

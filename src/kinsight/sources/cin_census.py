@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from kinsight.core.errors import KinsightError, UnusableInput
-from kinsight.sources.files import ROW_NUMBER, existing_file
+from kinsight.sources.files import ROW_NUMBER, return_file
 from kinsight.sources.layers import load_layered
 
 SCHEMAS = Path(__file__).parent / "schemas" / "cin"
@@ -324,7 +324,7 @@ def read_cin_census(path: Path | str, year: int | str) -> CinCensus:
     element is not ``Message``). Missing or invalid elements inside a well-formed
     census are not errors here: they become nulls that the DfE rules report.
     """
-    path = existing_file(path)
+    path = return_file(path)
     cin_schema = schema(year)
     flattener = None
     header_element = None

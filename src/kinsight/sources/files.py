@@ -67,6 +67,25 @@ def existing_file(path: Path | str) -> Path:
     return path
 
 
+#: The largest file a statutory return may be. All of England's SSDA903 return as CSV is
+#: about 40 MB and the CIN census of the largest LA about 30 MB, so a file beyond this is
+#: not a return (a wrong export, a database dump), and reading it would only exhaust memory.
+RETURN_FILE_LIMIT = 1 << 30
+
+
+def return_file(path: Path | str) -> Path:
+    """``path`` as a Path if it can be one file of a statutory return, else :class:`UnusableInput`."""
+    path = existing_file(path)
+    size = path.stat().st_size
+    if size > RETURN_FILE_LIMIT:
+        raise UnusableInput(
+            f"the file is {size / (1 << 30):.1f} GB, larger than any local authority's return "
+            f"(the limit is {RETURN_FILE_LIMIT >> 30} GB); check that it is the right file",
+            file=path,
+        )
+    return path
+
+
 def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> pa.Table:
     """Read a CSV file as text columns plus ``row_number``.
 

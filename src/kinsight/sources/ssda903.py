@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kinsight.core.errors import UnusableInput
-from kinsight.sources.files import ROW_NUMBER, files_of, read_table, with_row_numbers
+from kinsight.sources.files import ROW_NUMBER, files_of, read_table, return_file, with_row_numbers
 from kinsight.sources.layers import load_layered
 
 SCHEMA_FOLDER = Path(__file__).parent / "schemas" / "ssda903"
@@ -106,6 +106,7 @@ def read_return(paths: Iterable[Path | str], year: int) -> Return903:
     result = Return903()
     for path in paths:
         for file in files_of(path, (".csv", ".xlsx", ".xml")):
+            return_file(file)
             if file.suffix.lower() == ".xml":
                 found = read_xml(file, year)
             else:
@@ -134,11 +135,7 @@ def read_xml(path: Path | str, year: int) -> dict[str, pa.Table]:
     """
     from lxml import etree
 
-    path = Path(path)
-    if not path.is_file():
-        raise UnusableInput("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise UnusableInput("the file is empty", file=path)
+    path = return_file(path)
     tables = schema(year)
     by_tag = {t.xml["rows"]: t for t in tables.values() if t.xml.get("rows", "child") != "child"}
     per_child = [t for t in tables.values() if t.xml.get("rows") == "child"]

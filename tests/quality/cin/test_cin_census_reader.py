@@ -109,6 +109,14 @@ def test_a_file_that_cannot_be_read_is_refused_with_a_clear_message(tmp_path, co
     assert str(path) in str(refused.value)
 
 
+def test_a_multi_gigabyte_file_is_refused_before_it_is_read(tmp_path):
+    huge = tmp_path / "census.xml"
+    with open(huge, "wb") as handle:
+        handle.truncate(5 << 30)  # sparse: five gigabytes on paper, nothing on disk
+    with pytest.raises(UnusableInput, match=r"census.xml: the file is 5.0 GB, larger than any local authority's return"):
+        read_cin_census(huge, 2026)
+
+
 def test_a_declared_windows_1252_file_is_read(tmp_path):
     xml = census_xml([{"ChildIdentifiers": {"LAchildID": "Zoe1"}}]).replace(
         'encoding="UTF-8"', 'encoding="windows-1252"')
