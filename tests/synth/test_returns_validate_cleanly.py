@@ -28,9 +28,6 @@ KNOWN_903_ERRORS = {
     # generated: the rules' own notes say they give false positives without older history.
     "1001": "care leaver whose episodes predate the previous return supplied",
     "1002": "care leaver whose episodes predate the previous return supplied",
-    # Suspected validator defect (reported): flags open episodes whose RNE is not S although
-    # the child's social worker episodes cover the whole year.
-    "SW12STG2": "open episode not started in the year, SW episodes covering the year",
     # Not yet diagnosed gaps of the care model, each a handful of rows per 10,000 children.
     "1007": "care leaver information for a 17/18-year-old still looked after",
     "1011": "care transferred to another LA in the final episode, yet care leaver data",
