@@ -17,7 +17,10 @@ from kinsight.sources import ofsted, ssda903
 #: PL_LOCATION and PL_DISTANCE from it.
 POSTCODE_COLUMNS = ("POSTCODE", "LA", "EASTING", "NORTHING")
 #: What to give for the tables that are not part of the return, named when a rule is skipped.
-SUPPLIED_BY = {"Providers": "the Ofsted provider lists (--providers)"}
+SUPPLIED_BY = {
+    "Providers": "the Ofsted provider lists (--providers)",
+    "UASCStatus": "the UASC flag of the DfE XML's header (a CSV return has none)",
+}
 
 
 def table_columns(year: int) -> dict[str, Sequence[str]]:
