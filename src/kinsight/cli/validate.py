@@ -1,6 +1,6 @@
 """``kinsight validate``: check a statutory return against the DfE rules of its year.
 
-    kinsight validate 903 PATH... --year 2026 --la E09000027 [--previous PATH...] --out DIR
+    kinsight validate 903 PATH... --year 2026 --la E09000027 [--previous PATH...] [--providers PATH...] --out DIR
     kinsight validate cin FILE.xml --year 2026 --la E09000027 [--previous FILE.xml...] --out DIR
 
 Exit 0 when validation completed, whatever it found; exit 2 with one clear line
@@ -39,12 +39,17 @@ def validate_ssda903(
     year: int = YearOption,
     la: str = LaOption,
     previous: list[Path] = typer.Option([], "--previous", help="An earlier year's return (repeatable)."),
+    providers: list[Path] = typer.Option(
+        [], "--providers",
+        help="Ofsted's children's homes or social care providers list, xlsx or CSV (repeatable); "
+             "the rules checking URNs against them are skipped without them.",
+    ),
     out: Path = OutOption,
 ) -> None:
     """Validate an SSDA903 (children looked after) return."""
     from kinsight.quality.ssda903 import validate_903
 
-    result = validate_903(paths, year, _la_code(la), previous=previous)
+    result = validate_903(paths, year, _la_code(la), previous=previous, providers=providers)
     _finish(result, out)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from math import hypot
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,6 +84,15 @@ def postcodes(la_code: str | None = None) -> pa.Table:
     if la_code is None:
         return table
     return table.filter(pc.equal(table["la_code"], la(la_code).code))
+
+
+def postcode_files() -> list[Path]:
+    """The postcode lookup as parquet files, for queries that read only the postcodes they
+    need: England's (``postcode, la_code, lsoa11, easting, northing``) and the rest of the
+    UK's (``postcode, la_code, easting, northing``, where ``la_code`` is the country as the
+    903 codes it, ``WAL``, ``SCO`` or ``NIR``, or blank for the Channel Islands and the Isle
+    of Man; their grid references may be blank)."""
+    return [Path(str(_DATA / name)) for name in ("postcodes.parquet", "postcodes_outside_england.parquet")]
 
 
 @cache

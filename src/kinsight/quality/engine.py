@@ -90,12 +90,15 @@ class Engine:
         only: Collection[str] | None = None,
         child_column: str = "CHILD",
         date_format: str = "%d/%m/%Y",
+        supplied_by: Mapping[str, str] | None = None,
     ):
         """Prepare a connection for one return.
 
         ``columns``: every table of the year with its columns; ``only``: run just these
         rule codes; ``child_column``: the column naming the child in every table;
-        ``date_format``: how the return writes dates, which ``dt()`` reads.
+        ``date_format``: how the return writes dates, which ``dt()`` reads;
+        ``supplied_by``: for tables the user gives apart from the return, what to give (named
+        when a rule is skipped for want of one).
         """
         self.return_type = return_type
         self.year = int(year)
@@ -104,6 +107,7 @@ class Engine:
         self.columns = dict(columns)
         self.child_column = child_column
         self.date_format = date_format
+        self.supplied_by = dict(supplied_by or {})
         self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
         self.con = duckdb.connect(config=DUCKDB_SETTINGS)
         # DuckDB's progress bar would write into the caller's standard output.
@@ -166,6 +170,12 @@ class Engine:
             self.con.unregister("_incoming")
             self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous))
 
+    def derive(self, name: str, select: str) -> None:
+        """Create table ``name`` from a query over what is loaded (reference data the rules
+        need, narrowed to what the return uses); it then counts as supplied."""
+        self.con.execute(f"CREATE TABLE {quote(name)} AS {select}")
+        self.supplied.add(name)
+
     def _create_absent_tables(self) -> None:
         statements = [
             f"CREATE TABLE {quote(target)} ({', '.join(f'{quote(c)} VARCHAR' for c in columns)}, row_number INTEGER);"
@@ -192,7 +202,7 @@ class Engine:
         for index, rule in enumerate(self.rules):
             absent = [t for t in rule.tables if t not in self.supplied]
             if absent:
-                skipped[rule.code] = f"needs {', '.join(absent)}"
+                skipped[rule.code] = f"needs {', '.join(self.supplied_by.get(t, t) for t in absent)}"
             elif is_row_level(rule.pattern):
                 row_level.setdefault(rule.pattern["table"], []).append((index, rule))
             else:

@@ -36,7 +36,11 @@ SSDA903 episode shapes (``table`` is ``Episodes``):
                         of the status added up. Open episodes end at the collection year's end.
 ``continues_previous``  ``field``: the child's first episode this year differs in ``field`` from
                         last year's last episode, which was still open (``Episodes_previous``);
-                        ``allowed: [[from, to], …]`` lists recoding DfE made between the years.
+                        ``allowed: [[from, to], …]`` lists recoding DfE made between the years;
+                        ``source``: a view over the episodes (``placements``, with the fields DfE
+                        derives from postcodes) and its ``<source>_previous``; ``same: [fields]``:
+                        only episodes agreeing in those; ``tolerance``: a number differs when it
+                        moves by at least this much, or appears where last year had none.
 """
 
 from __future__ import annotations
@@ -256,17 +260,25 @@ def _legal_status_duration(p, c) -> str:
 
 def _continues_previous(p, c) -> str:
     column = quote(p["field"])
+    source = quote(p.get("source", "Episodes"))
+    previous = quote(p.get("source", "Episodes") + "_previous")
     allowed = " ".join(
         f"AND NOT (l.{column} = {literal(old)} AND f.{column} = {literal(new)})" for old, new in p.get("allowed", [])
     )
+    same = " ".join(f"AND f.{quote(name)} = l.{quote(name)}" for name in p.get("same", []))
+    if "tolerance" in p:
+        differs = (f"((l.{column} IS NULL AND f.{column} IS NOT NULL) "
+                   f"OR abs(f.{column} - l.{column}) >= {float(p['tolerance'])})")
+    else:
+        differs = f"f.{column} IS DISTINCT FROM l.{column}"
     source = f"""(
         SELECT f.* FROM
-          (SELECT * FROM Episodes WHERE dt(DECOM) IS NOT NULL
+          (SELECT * FROM {source} WHERE dt(DECOM) IS NOT NULL
            QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM), row_number) = 1) AS f
-        JOIN (SELECT * FROM Episodes_previous WHERE dt(DECOM) IS NOT NULL
+        JOIN (SELECT * FROM {previous} WHERE dt(DECOM) IS NOT NULL
               QUALIFY row_number() OVER (PARTITION BY CHILD ORDER BY dt(DECOM) DESC, row_number DESC) = 1) AS l
           ON f.CHILD = l.CHILD
-        WHERE l.DEC IS NULL AND f.{column} IS DISTINCT FROM l.{column} {allowed})"""
+        WHERE l.DEC IS NULL AND {differs} {same} {allowed})"""
     return _select(c, "Episodes", "true", c.flagged, source=source)
 
 

@@ -35,6 +35,11 @@ class TableSchema:
     xml: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
+    def xml_only(self) -> bool:
+        """Whether only the DfE XML carries this table (it is never recognised from a CSV)."""
+        return bool(self.xml.get("only"))
+
+    @property
     def required(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns if c not in self.optional)
 
@@ -69,12 +74,13 @@ def recognise(columns: Iterable[str], year: int, *, file: Path | str | None = No
     """The table whose exact column set these columns are; else a message naming the closest."""
     given = {c.strip().upper() for c in columns}
     tables = schema(year)
+    tables = {name: table for name, table in tables.items() if not table.xml_only}
     for table in tables.values():
         if given == set(table.columns):
             return table.name
     for other_year in _declared_years():
         for table in schema(other_year).values():
-            if given == set(table.columns) and table.name not in tables:
+            if given == set(table.columns) and table.name not in tables and not table.xml_only:
                 raise UnusableInput(
                     f"this is the {table.name} table, which is not part of the {int(year) - 1}/{str(year)[2:]} "
                     "return; remove it or validate the year that collects it",

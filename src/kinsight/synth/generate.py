@@ -136,11 +136,14 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
     index = pd.Series(np.arange(len(people)), index=people["la_child_id"].to_numpy())
     outcomes = {}
     faults: list[dict] = []
+    placed: list[pd.DataFrame] = []
     for year in (run.year - 1, run.year):
         y = returns.Year(year)
         outcomes[year] = returns.care_leaver_outcomes(rng, returns.care_leavers_of_year(history, y), y)
         tables = returns.ssda903(rng, people, history, year, outcomes[year])
         folder = root / "returns" / "ssda903" / str(year)
+        # Ofsted's lists describe the settings as they are, not as a faulty return records them.
+        placed.append(tables["episodes.csv"][["URN", "PLACE", "PLACE_PROVIDER", "PL_POST"]].copy())
         faults += inject_faults(rng, tables, fault_rate, f"returns/ssda903/{year}")
         for name, table in tables.items():
             write_csv(table, folder / name)
@@ -157,6 +160,8 @@ def _generate_into(root: Path, run: Setting, n: int, seed: int, fault_rate: floa
             cin_ids = history.referrals.loc[returns.Year(year).overlaps(
                 history.referrals["referral_date"], history.referrals["closure_date"]), "person"].unique()
             truth("cin_census", people["la_child_id"].to_numpy()[cin_ids], cin_ids)
+    for name, sheets in returns.ofsted_provider_lists(placed, run.authority.name).items():
+        write_xlsx(sheets, root / "returns" / "ofsted" / name)
     lists = returns.annex_a(rng, people, history, run.year, outcomes[run.year])
     write_xlsx(lists, root / "returns" / "annex_a" / "annex_a.xlsx")
     annex_ids = pd.unique(pd.concat([f["Child Unique ID"] for name, f in lists.items() if name != "List 11"]))

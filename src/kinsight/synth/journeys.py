@@ -26,6 +26,8 @@ from kinsight.synth.model import Setting, parameters, shares
 
 YEAR = 365.25
 _PLACEHOLDER_URN = {"A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6"}
+#: Placements the LA may provide itself anywhere (DfE 1015): foster and adoptive homes, K3.
+_OWN_PROVISION_ANYWHERE = _PLACEHOLDER_URN | {"K3"}
 
 
 def day(d) -> int:
@@ -252,9 +254,10 @@ class _CareWalker:
                 reason_change = pick(rng, cla["change_reasons"])
             self.episodes.append({
                 "child": child, "DECOM": decom, "RNE": rne, "LS": ls, "CIN": need, "PLACE": place,
-                "PLACE_PROVIDER": cla["providers"].get(place, cla["providers"].get(place[0], "PR1")),
+                "PLACE_PROVIDER": self._provider(place),
                 "DEC": when, "REC": reason if kind == "END" else "X1",
-                "REASON_PLACE_CHANGE": reason_change, "HOME_POST": home, "PL_POST": pl_post,
+                # DfE records no home postcode, so no distance, for an asylum-seeking child (406).
+                "REASON_PLACE_CHANGE": reason_change, "HOME_POST": "" if uasc else home, "PL_POST": pl_post,
                 "URN": urn,
             })
             if kind == "END":
@@ -299,9 +302,16 @@ class _CareWalker:
             options[previous] *= 0.3  # a move is usually to a different kind of placement
         return pick(self.rng, options)
 
+    def _provider(self, place: str) -> str:
+        return self.cla["providers"].get(place, self.cla["providers"].get(place[0], "PR1"))
+
     def _placement_site(self, place: str) -> tuple[str, str]:
-        # About a fifth of placements are outside the LA, many over 20 miles away.
-        pool = self.elsewhere if self.rng.random() < 0.22 else self.here
+        # About a fifth of placements are outside the LA, many over 20 miles away; but the LA's
+        # own provision (PR1) is inside it, but for the placements DfE lets it have anywhere.
+        outside = self.rng.random() < 0.22
+        if self._provider(place) == "PR1" and place not in _OWN_PROVISION_ANYWHERE:
+            outside = False
+        pool = self.elsewhere if outside else self.here
         postcode = str(pool[self.rng.integers(0, len(pool))])
         # Ofsted URNs for children's homes; the DfE placeholder only for adoption agencies and
         # foster carers (DfE 242); none where Ofsted registers no setting.

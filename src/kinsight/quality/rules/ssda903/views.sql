@@ -24,15 +24,50 @@ HAVING bool_or(during_year) AND NOT bool_or(enters_care OR leaves_care OR (short
 CREATE VIEW child_dob AS
 SELECT CHILD, dt(arg_min(DOB, row_number)) AS dob FROM Header GROUP BY CHILD;
 
--- Whether each child was an unaccompanied asylum-seeking child, as the sector's tools
--- derive it from a CSV return: the child has a row in the UASC table.
+-- Whether each child was an unaccompanied asylum-seeking child: in the DfE XML, the UASC
+-- flag of the child's HEADER (UASCStatus, as given, blank included); a CSV return has no such
+-- field, so, as the sector's tools derive it, the child has a row in the UASC table.
 CREATE VIEW header_uasc AS
-SELECT h.CHILD, h.row_number, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
-FROM Header h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC) u USING (CHILD);
+SELECT h.CHILD, h.row_number,
+       CASE WHEN EXISTS (SELECT 1 FROM UASCStatus) THEN s.UASC WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
+FROM Header h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC) u USING (CHILD)
+LEFT JOIN (SELECT CHILD, any_value(UASC) AS UASC FROM UASCStatus GROUP BY CHILD) s USING (CHILD);
 
 CREATE VIEW header_uasc_previous AS
-SELECT h.CHILD, CASE WHEN u.CHILD IS NULL THEN '0' ELSE '1' END AS UASC
-FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD);
+SELECT h.CHILD,
+       CASE WHEN EXISTS (SELECT 1 FROM UASCStatus_previous) THEN s.UASC WHEN u.CHILD IS NULL THEN '0' ELSE '1' END
+           AS UASC
+FROM Header_previous h LEFT JOIN (SELECT DISTINCT CHILD FROM UASC_previous) u USING (CHILD)
+LEFT JOIN (SELECT CHILD, any_value(UASC) AS UASC FROM UASCStatus_previous GROUP BY CHILD) s USING (CHILD);
+
+-- Children who are or were UASC (this year's or last year's return says so), whom DfE
+-- exempts from having a placement distance.
+CREATE VIEW uasc_ever AS
+SELECT CHILD FROM header_uasc WHERE UASC = '1'
+UNION SELECT CHILD FROM header_uasc_previous WHERE UASC = '1';
+
+-- Each episode with the fields DfE derives from its postcodes (Postcodes holds the lookup
+-- rows of the postcodes the return uses): PL_LA, the LA of placement (its ONS code, or
+-- WAL, SCO, NIR outside England; blank when the placement postcode is not a known one);
+-- PL_LOCATION, IN the LA being validated or OUT of it (blank with PL_LA); PL_DISTANCE, the
+-- straight line from home to placement in miles to one decimal, as DfE's guidance computes
+-- it from the postcodes' grid references (metres / 1,609.3).
+CREATE MACRO placement_fields(episodes) AS TABLE
+SELECT e.*, p.LA AS PL_LA,
+       CASE WHEN p.LA IS NULL THEN NULL WHEN p.LA = la_code() THEN 'IN' ELSE 'OUT' END AS PL_LOCATION,
+       round(sqrt((CAST(h.EASTING AS DOUBLE) - CAST(p.EASTING AS DOUBLE)) ** 2
+                  + (CAST(h.NORTHING AS DOUBLE) - CAST(p.NORTHING AS DOUBLE)) ** 2) / 1609.3, 1) AS PL_DISTANCE
+FROM query_table(episodes) e
+LEFT JOIN Postcodes h ON h.POSTCODE = replace(e.HOME_POST, ' ', '')
+LEFT JOIN Postcodes p ON p.POSTCODE = replace(e.PL_POST, ' ', '');
+
+CREATE VIEW placements AS SELECT * FROM placement_fields('Episodes');
+CREATE VIEW placements_previous AS SELECT * FROM placement_fields('Episodes_previous');
+
+-- Each Ofsted provider with the LA its postcode lies in (the lists' own LA names are not
+-- codes), as the sector's validator infers it.
+CREATE VIEW provider_las AS
+SELECT r.*, p.LA AS LA FROM Providers r LEFT JOIN Postcodes p USING (POSTCODE);
 
 -- Periods of care: a child's episodes, in date order, joined while each starts no later
 -- than the one before ended; a period whose last episode is open has no end.
