@@ -40,6 +40,36 @@ def test_an_analyst_validates_a_903_and_sees_the_findings_by_rule_and_by_child(s
     assert '<span class="kinsight-failing">SEX' in child_page
 
 
+def test_last_years_return_and_ofsted_lists_let_the_rules_needing_them_run(signed_in):
+    client = signed_in("analyst")
+    header = SimpleUploadedFile("header.csv", HEADER.encode(), "text/csv")
+    upload(client, [header])
+    alone = client.get(f"/quality/runs/{ValidationRun.objects.get().token}/").content.decode()
+    assert "the Ofsted provider lists (--providers) (7 rules)" in alone and "last year&#x27;s return (" in alone
+
+    providers = ("URN,Local authority,Placement code,Placement provider code,Deregistration date,Setting postcode\n"
+                 "SC100001,Richmond upon Thames,K2,PR1,,TW1 3AA\n")
+    response = client.post("/quality/", {
+        "return_type": "ssda903", "year": "2026",
+        "files": [SimpleUploadedFile("header.csv", HEADER.encode(), "text/csv")],
+        "previous": [SimpleUploadedFile("header.csv", HEADER.encode(), "text/csv")],
+        "providers": [SimpleUploadedFile("providers.csv", providers.encode(), "text/csv")],
+    })
+    run = ValidationRun.objects.get(token=response["Location"].split("/")[-2])
+    page = client.get(response["Location"]).content.decode()
+    assert "Ofsted provider lists" not in page
+    assert run.headline["rules_skipped"] < ValidationRun.objects.exclude(pk=run.pk).get().headline["rules_skipped"]
+
+
+def test_ofsted_lists_with_a_cin_census_are_refused(signed_in):
+    response = signed_in("analyst").post("/quality/", {
+        "return_type": "cin", "year": "2026", "files": [SimpleUploadedFile("census.xml", b"<x/>", "text/xml")],
+        "providers": [SimpleUploadedFile("providers.csv", b"URN\n", "text/csv")],
+    })
+    assert response.status_code == 400
+    assert "provider lists are for the SSDA903 return only" in response.content.decode()
+
+
 def test_the_reports_download_as_xlsx_and_csv(signed_in):
     client = signed_in("analyst")
     upload(client, [SimpleUploadedFile("header.csv", HEADER.encode(), "text/csv")])

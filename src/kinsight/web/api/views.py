@@ -178,12 +178,15 @@ FINDINGS_PAGE_MAX = 1000
 
 @api("quality", methods=("POST",))
 def validations(request: HttpRequest) -> JsonResponse:
-    """Validate an uploaded return (multipart: return_type, year, files) with the quality page's service."""
+    """Validate an uploaded return (multipart: return_type, year, files, optionally previous and
+    providers) with the quality page's service."""
     form = UploadForm(request.POST)
     if not form.is_valid():
         raise KinsightError("; ".join(m for messages in form.errors.values() for m in messages))
     run = runs.validate_upload(request.FILES.getlist("files"), form.cleaned_data["return_type"],
-                               form.cleaned_data["year"], deployment.la() or "E00000000", actor(request).user)
+                               form.cleaned_data["year"], deployment.la() or "E00000000", actor(request).user,
+                               previous=request.FILES.getlist("previous"),
+                               providers=request.FILES.getlist("providers"))
     return _json({**_run_json(run), "findings": _findings_page(run, {})}, 201)
 
 

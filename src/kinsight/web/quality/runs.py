@@ -1,7 +1,8 @@
 """Validation runs started from the web: store the upload, validate, keep the reports.
 
-Each run lives in ``<state>/validations/<token>/`` with the uploaded files under ``input/``
-and ``kinsight.quality.reports.write_reports`` output under ``reports/``. The token is random,
+Each run lives in ``<state>/validations/<token>/`` with the uploaded return under ``input/``,
+earlier years' returns under ``previous/``, Ofsted's provider lists under ``providers/`` and
+``kinsight.quality.reports.write_reports`` output under ``reports/``. The token is random,
 so a URL names no child, file or LA. Nothing is kept if the upload cannot be read.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import secrets
+from collections import Counter
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,21 +42,33 @@ def folder(run: ValidationRun) -> Path:
     return Path(settings.STATE_DIR) / "validations" / run.token
 
 
-def validate_upload(files: list[UploadedFile], return_type: str, year: int, la: str, user: str) -> ValidationRun:
-    """Save the uploaded files, validate them, write the reports; all or nothing."""
+def validate_upload(files: list[UploadedFile], return_type: str, year: int, la: str, user: str, *,
+                    previous: list[UploadedFile] = (), providers: list[UploadedFile] = ()) -> ValidationRun:
+    """Save the uploaded files, validate them, write the reports; all or nothing.
+
+    ``previous``: last year's return (the SSDA903 tables, or the CIN census XML), so the
+    rules that look back run; ``providers``: Ofsted's provider lists, for the SSDA903
+    rules that check URNs against them. Both optional, as on the command line.
+    """
     if return_type not in RETURN_TYPES:
         raise KinsightError(f"unknown return type {return_type!r}")
     if not files:
         raise KinsightError("Select the return's files")
     if return_type == "cin" and len(files) != 1:
         raise KinsightError("A CIN census is one XML file: select just that file")
+    if return_type == "cin" and providers:
+        raise KinsightError("Ofsted's provider lists are for the SSDA903 return only: remove them")
     token = secrets.token_hex(16)
     root = Path(settings.STATE_DIR) / "validations" / token
-    inputs = root / "input"
-    inputs.mkdir(parents=True)
     try:
-        paths = [_save(upload, inputs) for upload in files]
-        result = validate_903(paths, year, la) if return_type == "ssda903" else validate_cin(paths[0], year, la)
+        paths = _save_all(files, root / "input")
+        earlier = _save_all(previous, root / "previous")
+        if return_type == "ssda903":
+            # Last year's tables are one return: its folder, not each file as a return of its own.
+            result = validate_903(paths, year, la, previous=[root / "previous"] if earlier else (),
+                                  providers=_save_all(providers, root / "providers"))
+        else:
+            result = validate_cin(paths[0], year, la, previous=earlier)
         write_reports(result, root / "reports")
         return ValidationRun.objects.create(
             token=token, return_type=return_type, year=year, la=la, uploaded_by=user,
@@ -63,6 +77,13 @@ def validate_upload(files: list[UploadedFile], return_type: str, year: int, la: 
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
+
+
+def _save_all(uploads: list[UploadedFile], inputs: Path) -> list[Path]:
+    if not uploads:
+        return []
+    inputs.mkdir(parents=True)
+    return [_save(upload, inputs) for upload in uploads]
 
 
 def _save(upload: UploadedFile, inputs: Path) -> Path:
@@ -79,6 +100,20 @@ def read_report(run: ValidationRun, name: str) -> list[dict[str, str]]:
     """One of the run's CSV reports as rows."""
     with open(folder(run) / "reports" / name, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def skipped_rules(run: ValidationRun) -> list[tuple[str, int]]:
+    """What the upload lacked for the rules not run, with how many rules each would let run,
+    most first: a table of the return, last year's return, or what else a rule needs (Ofsted's
+    provider lists). A rule needing two of them counts for both."""
+    wanting: Counter[str] = Counter()
+    for rule in read_report(run, "rules.csv"):
+        if rule["status"] != "skipped":
+            continue
+        # The reason reads "needs A, B": each item a table, or a description of another input.
+        needed = rule["skipped_because"].removeprefix("needs ").split(", ")
+        wanting.update({"last year's return" if n.endswith("_previous") else n for n in needed})
+    return sorted(wanting.items(), key=lambda item: (-item[1], item[0]))
 
 
 def findings(run: ValidationRun, *, rule: str | None = None, child: str | None = None) -> list[dict[str, str]]:

@@ -28,6 +28,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 run = runs.validate_upload(
                     request.FILES.getlist("files"), form.cleaned_data["return_type"],
                     form.cleaned_data["year"], deployment.la() or "E00000000", actor(request).user,
+                    previous=request.FILES.getlist("previous"), providers=request.FILES.getlist("providers"),
                 )
                 return redirect("quality:run", token=run.token)
             except KinsightError as error:
@@ -46,6 +47,7 @@ def run(request: HttpRequest, token: str) -> HttpResponse:
         "run": validation, "return_name": runs.RETURN_TYPES[validation.return_type],
         "rules": runs.read_report(validation, "error_summary.csv"),
         "children": runs.read_report(validation, "child_summary.csv")[:200],
+        "skipped": runs.skipped_rules(validation),
         "downloads": list(runs.DOWNLOADS),
     })
 
