@@ -156,6 +156,20 @@ def test_the_returns_are_validated_and_the_headline_recorded(returns):
     assert again["validation"]["ssda903"]["reused"] is True
 
 
+def test_the_903_is_validated_with_the_ofsted_lists_its_source_names(returns):
+    without_lists = run_pipeline(load_config(returns))["validation"]["ssda903"]
+    returns.write_text(returns.read_text().replace('previous = ["returns/ssda903/2025"]',
+                                                   'previous = ["returns/ssda903/2025"]\nproviders = "returns/ofsted"'))
+    lists = ("URN,Local authority,Placement code,Placement provider code,Deregistration date,Setting postcode\n"
+             "SC123456,Westminster,U1,PR1,,SW1A 2AA\n")
+    write(returns.parent / "returns/ofsted/providers.csv", lists)
+    config = load_config(returns)
+    assert run_pipeline(config)["validation"]["ssda903"]["rules_run"] > without_lists["rules_run"]
+    # A new download of the lists is validated anew, not taken from the cache.
+    write(returns.parent / "returns/ofsted/providers.csv", lists + "SC999999,Westminster,U1,PR1,,SW1A 2AA\n")
+    assert "reused" not in run_pipeline(config)["validation"]["ssda903"]
+
+
 def test_linked_children_of_the_returns_become_persons_with_their_ethnicity(returns):
     config = load_config(returns)
     run_pipeline(config)

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,7 @@ import pyarrow as pa
 from kinsight.core.config import ProjectConfig, SourceConfig
 from kinsight.core.errors import KinsightError
 from kinsight.governance.purge_list import read_purge_list
+from kinsight.sources.files import files_of
 from kinsight.store.build import SnapshotFacts, build_snapshot
 from kinsight.store.ingest import LoadedSource, ingest_source, prune_cache, sha256_of
 from kinsight.store.snapshots import Warehouse
@@ -120,24 +122,36 @@ def _validate(config: ProjectConfig, loaded: list[LoadedSource], warehouse: Ware
         tell("validate", done, len(returns), source.config.name)
         module_name, function = _VALIDATORS[source.config.format]
         validate = getattr(importlib.import_module(module_name), function)
+        providers = _provider_lists(config, source)
         with _naming(source.config.name):
             headlines[source.config.name] = _cached_headline(
-                warehouse, source, lambda s=source, v=validate: _headline(config, s, v))
+                warehouse, source, providers, lambda s=source, v=validate, p=providers: _headline(config, s, v, p))
     tell("validate", len(returns), len(returns), "returns validated")
     return headlines
 
 
-def _headline(config: ProjectConfig, source: LoadedSource, validate) -> dict[str, Any]:
+def _headline(config: ProjectConfig, source: LoadedSource, validate, providers: list[Path]) -> dict[str, Any]:
     current, *previous = [unit.path for unit in source.units]
     year = source.units[0].collection_year
-    paths = [current] if source.config.format == "ssda903" else current
-    result = validate(paths, year, config.la, previous=tuple(previous))
+    if source.config.format == "ssda903":
+        result = validate([current], year, config.la, previous=tuple(previous), providers=providers)
+    else:
+        result = validate(current, year, config.la, previous=tuple(previous))
     return dict(result.headline(), collection_year=year)
 
 
-def _cached_headline(warehouse: Warehouse, source: LoadedSource, compute) -> dict[str, Any]:
+def _provider_lists(config: ProjectConfig, source: LoadedSource) -> list[Path]:
+    """Ofsted's provider lists a 903 source names (``providers = "returns/ofsted"``: files or a
+    folder, relative to the configuration), for the rules that check URNs against them."""
+    named = source.config.options.get("providers", []) if source.config.format == "ssda903" else []
+    return [config.path.parent / p for p in ([named] if isinstance(named, str) else named)]
+
+
+def _cached_headline(warehouse: Warehouse, source: LoadedSource, providers: list[Path], compute) -> dict[str, Any]:
     """A return already validated in an earlier run (same files) is not validated again."""
-    key = hashlib.sha256("".join(u.sha256 for u in source.units).encode()).hexdigest()[:20]
+    # The provider lists change what the 903 rules find, so a new download is validated anew.
+    lists = [sha256_of(f) for p in providers for f in files_of(p, (".csv", ".xlsx"))]
+    key = hashlib.sha256("".join([u.sha256 for u in source.units] + lists).encode()).hexdigest()[:20]
     path = warehouse.cache_dir / "validation" / f"{source.config.name}-{key}.json"
     if path.is_file():
         return json.loads(path.read_text("utf-8")) | {"reused": True}

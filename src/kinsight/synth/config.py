@@ -46,6 +46,8 @@ def render_config(run: Setting, children: int) -> str:
             lines.append(f"{key} = {_value(str(source[key]).format(**fill))}")
         if "previous" in source:
             lines.append(f"previous = {_value([p.format(**fill) for p in source['previous']])}")
+        if "providers" in source:
+            lines.append(f"providers = {_value(source['providers'])}")
         if source.get("la_child_id"):
             lines.append('id_namespace = "la_child_id"')
         lines.append("[sources.columns]")
