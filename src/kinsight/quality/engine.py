@@ -228,8 +228,9 @@ class Engine:
     def _keep_findings(self) -> None:
         """``catalogue`` and ``findings`` (see :mod:`kinsight.quality.result`), in report order.
 
-        Code, severity and message are ENUMs over the catalogue: a million findings of one
-        rule hold its message once, and they read out as Arrow dictionaries.
+        Every column but the row and the child is an ENUM: a million findings of one rule hold
+        its message once, they read out as Arrow dictionaries, and sorting by table and field
+        compares small numbers, not text (the names are listed in order, so the order is the same).
         """
         self.con.execute(
             "CREATE TABLE catalogue AS SELECT unnest($rule) AS rule, unnest($code) AS code, "
@@ -247,11 +248,15 @@ class Engine:
             CREATE TYPE rule_code AS ENUM (SELECT code FROM catalogue ORDER BY rule);
             CREATE TYPE severity AS ENUM ({", ".join(literal(s) for s in SEVERITIES)});
             CREATE TYPE rule_message AS ENUM (SELECT DISTINCT message FROM catalogue);
+            CREATE TYPE table_name AS ENUM (SELECT DISTINCT "table" FROM _findings WHERE "table" IS NOT NULL ORDER BY 1);
+            CREATE TYPE field_name AS ENUM (SELECT DISTINCT field FROM _findings WHERE field IS NOT NULL ORDER BY 1);
             SET preserve_insertion_order = true;
             CREATE TABLE findings AS
             SELECT CAST(c.code AS rule_code) AS rule_code, CAST(c.severity AS severity) AS severity, f."table",
                    f.row_number, f.child_id, f.field, CAST(c.message AS rule_message) AS message
-            FROM _findings f JOIN catalogue c USING (rule)
+            FROM (SELECT rule, CAST("table" AS table_name) AS "table", row_number, child_id,
+                         CAST(field AS field_name) AS field FROM _findings) f
+            JOIN catalogue c USING (rule)
             ORDER BY f."table", f.row_number, f.rule, f.field;
             DROP TABLE _findings;
             """

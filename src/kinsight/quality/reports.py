@@ -49,7 +49,8 @@ SELECT CAST(r.rule_code AS VARCHAR) AS code, c.message, c.severity, CAST(sum(r.r
        count(r.child_id) AS children, t.fields
 FROM rule_children r
 JOIN catalogue c ON c.code = r.rule_code
-JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
+JOIN (SELECT rule_code, string_agg(CAST("table" AS VARCHAR) || '.' || CAST(field AS VARCHAR), ', ' ORDER BY "table", field)
+             AS fields
       FROM (SELECT DISTINCT rule_code, "table", field FROM findings)
       GROUP BY rule_code) t ON t.rule_code = r.rule_code
 GROUP BY r.rule_code, c.message, c.severity, t.fields
@@ -181,7 +182,7 @@ def _examples(con) -> dict[str, list[dict]]:
                SELECT rule_code, "table", row_number, child_id FROM flagged
                QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?)
            SELECT CAST(s.rule_code AS VARCHAR) AS code, s."table", s.row_number, s.child_id,
-                  string_agg(f.field, ', ' ORDER BY f.field)
+                  string_agg(CAST(f.field AS VARCHAR), ', ' ORDER BY f.field)
            FROM shown s JOIN findings f ON f.rule_code = s.rule_code
                 AND f."table" = s."table" AND f.row_number IS NOT DISTINCT FROM s.row_number
            GROUP BY ALL ORDER BY code, s."table", s.row_number""",
