@@ -5,6 +5,9 @@ One in-memory DuckDB connection holds the return's tables under their DfE keys
 null) plus ``row_number``; previous years' returns are unioned into
 ``<Table>_previous``. Every rule is then one query. Keeping all of it in SQL over
 columnar tables is what makes validating a whole LA take seconds, not minutes.
+The findings stay in that database, and the connection is handed on in the
+:class:`~kinsight.quality.result.ValidationResult`, so one bounded connection
+validates and writes the reports.
 
 Macros available to rules:
 
@@ -16,7 +19,8 @@ Macros available to rules:
 ``la_code()``            the LA being validated (ONS code);
 ``codes``                a table (list, code) of every code list, for ``IN (SELECT …)``.
 
-Views shared by a return's rules are declared in ``rules/<return>/views.sql``.
+Views shared by a return's rules are declared in ``rules/<return>/views.sql``
+(as tables where many rules read them, so they are worked out once).
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level, 
 from kinsight.quality.result import InputFile, ValidationResult
 
 CODES_FOLDER = Path(__file__).parent / "codes"
-#: Bounded so that a whole LA validates within 1 GB with Python, Arrow and the findings beside it;
-#: DuckDB spills to a temporary folder beyond it.
+#: Bounded so that a whole LA validates and is reported within 1 GB with Python and Arrow beside
+#: it; DuckDB spills to a temporary folder beyond it.
 DUCKDB_SETTINGS = {
     "memory_limit": "450MB",
     "preserve_insertion_order": "false",
@@ -248,7 +252,8 @@ class Engine:
             CREATE TYPE rule_code AS ENUM (SELECT code FROM catalogue ORDER BY rule);
             CREATE TYPE severity AS ENUM ({", ".join(literal(s) for s in SEVERITIES)});
             CREATE TYPE rule_message AS ENUM (SELECT DISTINCT message FROM catalogue);
-            CREATE TYPE table_name AS ENUM (SELECT DISTINCT "table" FROM _findings WHERE "table" IS NOT NULL ORDER BY 1);
+            CREATE TYPE table_name AS ENUM
+                (SELECT DISTINCT "table" FROM _findings WHERE "table" IS NOT NULL ORDER BY 1);
             CREATE TYPE field_name AS ENUM (SELECT DISTINCT field FROM _findings WHERE field IS NOT NULL ORDER BY 1);
             SET preserve_insertion_order = true;
             CREATE TABLE findings AS
@@ -294,7 +299,7 @@ class Engine:
         of rules it fails did, and a third of one query per rule.
         """
         checks = " UNION ALL ".join(
-            f"SELECT {index} AS rule, q.* FROM ({rule_sql(rule, self.return_type, self.columns, self.child_column)}) AS q"
+            f"SELECT {index} AS rule, q.* FROM ({rule_sql(rule, self.return_type, self.columns, self.child_column)}) q"
             for index, rule in rules
         )
         try:

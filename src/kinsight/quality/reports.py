@@ -49,8 +49,9 @@ SELECT CAST(r.rule_code AS VARCHAR) AS code, c.message, c.severity, CAST(sum(r.r
        count(r.child_id) AS children, t.fields
 FROM rule_children r
 JOIN catalogue c ON c.code = r.rule_code
-JOIN (SELECT rule_code, string_agg(CAST("table" AS VARCHAR) || '.' || CAST(field AS VARCHAR), ', ' ORDER BY "table", field)
-             AS fields
+JOIN (SELECT rule_code,
+             string_agg(CAST("table" AS VARCHAR) || '.' || CAST(field AS VARCHAR), ', '
+                        ORDER BY "table", field) AS fields
       FROM (SELECT DISTINCT rule_code, "table", field FROM findings)
       GROUP BY rule_code) t ON t.rule_code = r.rule_code
 GROUP BY r.rule_code, c.message, c.severity, t.fields

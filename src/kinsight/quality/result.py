@@ -108,7 +108,8 @@ class ValidationResult:
 
     def _rows_by_severity(self) -> dict[str, int]:
         return dict(self.summarised().execute(
-            "SELECT c.severity, CAST(sum(r.rows) AS BIGINT) FROM rule_children r JOIN catalogue c ON c.code = r.rule_code GROUP BY ALL"
+            "SELECT c.severity, CAST(sum(r.rows) AS BIGINT) FROM rule_children r "
+            "JOIN catalogue c ON c.code = r.rule_code GROUP BY ALL"
         ).fetchall())
 
     def rows_by_rule(self) -> pa.Table:
