@@ -246,6 +246,9 @@ class Engine:
                 "message": [r.message for r in self.rules],
             },
         )
+        # The year's tables and columns are listed too: an ENUM needs a value, and there may be no findings.
+        tables = ", ".join(literal(t) for t in self.columns)
+        columns = ", ".join(literal(c) for c in {c for cs in self.columns.values() for c in cs})
         # The reports read the findings in the order they are stored: kept from here on.
         self.con.execute(
             f"""
@@ -253,8 +256,9 @@ class Engine:
             CREATE TYPE severity AS ENUM ({", ".join(literal(s) for s in SEVERITIES)});
             CREATE TYPE rule_message AS ENUM (SELECT DISTINCT message FROM catalogue);
             CREATE TYPE table_name AS ENUM
-                (SELECT DISTINCT "table" FROM _findings WHERE "table" IS NOT NULL ORDER BY 1);
-            CREATE TYPE field_name AS ENUM (SELECT DISTINCT field FROM _findings WHERE field IS NOT NULL ORDER BY 1);
+                (SELECT "table" FROM _findings WHERE "table" IS NOT NULL UNION SELECT unnest([{tables}]) ORDER BY 1);
+            CREATE TYPE field_name AS ENUM
+                (SELECT field FROM _findings WHERE field IS NOT NULL UNION SELECT unnest([{columns}]) ORDER BY 1);
             SET preserve_insertion_order = true;
             CREATE TABLE findings AS
             SELECT CAST(c.code AS rule_code) AS rule_code, CAST(c.severity AS severity) AS severity, f."table",
