@@ -337,8 +337,8 @@ class Engine:
         """Every rule that judges rows of ``table`` one by one, in a single statement.
 
         One ``UNION ALL`` of each rule's filtered scan: DuckDB pushes each rule's condition
-        into its scan of the table, which costs half what building, for every row, the list
-        of rules it fails did, and a third of one query per rule.
+        into its scan of the table, which costs less than half what building, for every row,
+        the list of rules it fails did (Episodes of 100,000 children: 1.0 s of CPU, not 2.3 s).
         """
         checks = " UNION ALL ".join(
             f"SELECT {index} AS rule, q.* FROM ({rule_sql(rule, self.return_type, self.columns, self.child_column)}) q"
