@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import importlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache, partial
 from pathlib import Path
