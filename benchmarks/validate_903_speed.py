@@ -43,7 +43,7 @@ result = validate_903([sys.argv[1]], 2026, sys.argv[2])
 validated = time.perf_counter()
 write_reports(result, sys.argv[3])
 json.dump({"validate_seconds": validated - started, "report_seconds": time.perf_counter() - validated,
-           "findings": result.findings.num_rows,
+           "findings": result.findings_total,
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, sys.stdout)
 """
 

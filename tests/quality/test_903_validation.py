@@ -40,6 +40,21 @@ def test_findings_name_rule_table_row_child_and_field(result):
     assert first["rule_code"] and first["table"] and first["row_number"] >= 1 and first["field"]
 
 
+def test_the_findings_stay_in_the_database_the_rules_ran_in_and_the_return_is_let_go(result):
+    tables = {name for (name,) in result.database.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
+    assert {"findings", "catalogue"} <= tables and "Episodes" not in tables
+    assert result.findings_total == result.findings.num_rows > 0
+    by_rule = result.rows_by_rule().to_pylist()
+    assert sum(r["rows"] for r in by_rule) == result.headline()["errors"] + result.headline()["queries"]
+
+
+def test_the_findings_are_in_report_order_table_row_rule_field(result):
+    found = result.findings.select(["table", "row_number"]).to_pylist()
+    keys = [(f["table"], f["row_number"]) for f in found]
+    assert keys == sorted(keys)
+
+
 def test_the_old_sex_codes_of_the_fake_data_fail_rule_101_for_every_child(result):
     assert result.findings["rule_code"].to_pylist().count("101") == 2675
     assert result.headline()["children_with_errors"] >= 2675

@@ -99,7 +99,7 @@ def row_condition(
     """For a pattern that judges each row of its table on its own: the failing condition
     (on the row aliased ``t``) and the fields it flags.
 
-    The engine checks all such rules of a table in one scan of it instead of one query each.
+    The engine runs all such rules of a table as one statement (see ``Engine._run_row_level``).
     Raises ``KeyError`` for any other pattern (see :func:`is_row_level`).
     """
     kind = pattern["kind"]

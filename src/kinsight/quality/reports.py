@@ -24,12 +24,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from kinsight.quality.engine import DUCKDB_SETTINGS
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 
@@ -44,35 +42,29 @@ XLSX_ROWS_SHOWN = 10_000
 _CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
                  "Errors": "errors.csv", "Rules": "rules.csv"}
 
-# Findings are per field; summaries count rows (one per rule, table and row), so they first
-# collapse findings to flagged rows and then to (child, rule) pairs, each step far smaller than
-# the last, which keeps millions of findings within DuckDB's memory bound.
-_FLAGGED_ROWS = """
-CREATE TEMP TABLE flagged AS
-SELECT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table", row_number,
-       any_value(child_id) AS child_id
-FROM findings GROUP BY ALL;
-CREATE TEMP TABLE child_rules AS
-SELECT child_id, rule_code, count(*) AS rows FROM flagged WHERE child_id IS NOT NULL GROUP BY ALL;
-"""
-
+# The summaries count failing rows, from the result's ``rule_children`` (failing rows per rule and
+# child) rather than from the findings, which are per field and millions in a return full of errors.
 _SUMMARY_SQL = """
-SELECT f.rule_code AS code, c.message, c.severity, f.rows, f.children, t.fields
-FROM (SELECT rule_code, count(*) AS rows, count(DISTINCT child_id) AS children FROM flagged GROUP BY rule_code) f
-JOIN catalogue c ON c.code = f.rule_code
-JOIN (SELECT rule_code, string_agg("table" || '.' || field, ', ' ORDER BY "table", field) AS fields
-      FROM (SELECT DISTINCT CAST(rule_code AS VARCHAR) AS rule_code, CAST("table" AS VARCHAR) AS "table",
-                   CAST(field AS VARCHAR) AS field FROM findings)
-      GROUP BY rule_code) t ON t.rule_code = f.rule_code
-ORDER BY f.rows DESC, code
+SELECT CAST(r.rule_code AS VARCHAR) AS code, c.message, c.severity, CAST(sum(r.rows) AS BIGINT) AS rows,
+       count(r.child_id) AS children, t.fields
+FROM rule_children r
+JOIN catalogue c ON c.code = r.rule_code
+JOIN (SELECT rule_code,
+             string_agg(CAST("table" AS VARCHAR) || '.' || CAST(field AS VARCHAR), ', '
+                        ORDER BY "table", field) AS fields
+      FROM (SELECT DISTINCT rule_code, "table", field FROM findings)
+      GROUP BY rule_code) t ON t.rule_code = r.rule_code
+GROUP BY r.rule_code, c.message, c.severity, t.fields
+ORDER BY rows DESC, code
 """
 
 _CHILD_SQL = """
 SELECT r.child_id,
        CAST(coalesce(sum(r.rows) FILTER (WHERE c.severity = 'error'), 0) AS BIGINT) AS errors,
        CAST(coalesce(sum(r.rows) FILTER (WHERE c.severity = 'query'), 0) AS BIGINT) AS queries,
-       string_agg(r.rule_code, ' ' ORDER BY r.rule_code) AS rule_codes
-FROM child_rules r JOIN catalogue c ON c.code = r.rule_code
+       array_to_string(list_sort(list(c.code)), ' ') AS rule_codes
+FROM rule_children r JOIN catalogue c ON c.code = r.rule_code
+WHERE r.child_id IS NOT NULL
 GROUP BY r.child_id ORDER BY errors DESC, queries DESC, r.child_id
 """
 
@@ -98,18 +90,9 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
-    # The per-child summary of a large LA full of errors needs more room than validation (600 MB
-    # runs out of memory at 100,000 children with 3.6 million findings).
-    con = duckdb.connect(config=DUCKDB_SETTINGS | {"memory_limit": "1GB"})
-    con.execute("SET enable_progress_bar = false")
-    con.register("findings", result.findings)
-    con.register("catalogue", pa.table({"code": [r.code for r in result.rules],
-                                        "severity": [r.severity for r in result.rules],
-                                        "message": [r.message for r in result.rules]}))
-    con.execute(_FLAGGED_ROWS)
+    con = result.summarised()
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     examples = _examples(con)
-    con.execute("DROP TABLE flagged")
     children = con.execute(_CHILD_SQL).to_arrow_table()
     rules = _rules_table(result, summary)
     _write_findings_csv(con, folder / "errors.csv")
@@ -120,10 +103,16 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
     inputs = [
         {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
     ]
-    _write_xlsx(folder / "report.xlsx", headline, inputs, summary, children, result.findings, rules)
+    findings_total = result.findings_total
+    first_findings = con.execute(f"SELECT * FROM findings LIMIT {XLSX_ROWS_SHOWN}").to_arrow_table()
+    _write_xlsx(folder / "report.xlsx", headline, inputs, {
+        "Error summary": (summary, summary.num_rows),
+        "Child summary": (children, children.num_rows),
+        "Errors": (first_findings, findings_total),
+        "Rules": (rules, rules.num_rows),
+    })
     _write_html(folder / "report.html", result, headline, inputs, summary, examples)
-    _write_json(folder / "report.json", con, headline, inputs, summary, children, rules)
-    con.close()
+    _write_json(folder / "report.json", con, headline, inputs, summary, children, rules, findings_total)
 
 
 def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
@@ -157,10 +146,10 @@ def _write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa.Table) -> None:
+def _write_xlsx(path: Path, headline: dict, inputs: list[dict], sheets: dict[str, tuple[pa.Table, int]]) -> None:
+    """report.xlsx: the headline and inputs, then each sheet's first rows and how many there are in all."""
     import xlsxwriter
 
-    summary, children, findings, rules = sheets_data
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True})
     sheet = workbook.add_worksheet("Summary")
@@ -172,20 +161,14 @@ def _write_xlsx(path: Path, headline: dict, inputs: list[dict], *sheets_data: pa
         sheet.write(start, col, name, bold)
     for row, item in enumerate(inputs, start + 1):
         sheet.write_row(row, 0, [item["table"], item["file"], item["rows"], "yes" if item["previous"] else "no"])
-    for name, table in (
-        ("Error summary", summary),
-        ("Child summary", children),
-        ("Errors", findings),
-        ("Rules", rules),
-    ):
+    for name, (table, total) in sheets.items():
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.column_names, bold)
         shown = table.slice(0, XLSX_ROWS_SHOWN)
         for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
             sheet.write_row(row, 0, values)
-        if table.num_rows > XLSX_ROWS_SHOWN:
-            sheet.write(0, table.num_columns,
-                        f"First {XLSX_ROWS_SHOWN:,} of {table.num_rows:,} rows; see {_CSV_OF_SHEET[name]}")
+        if total > XLSX_ROWS_SHOWN:
+            sheet.write(0, table.num_columns, f"First {XLSX_ROWS_SHOWN:,} of {total:,} rows; see {_CSV_OF_SHEET[name]}")
     workbook.close()
 
 
@@ -199,10 +182,11 @@ def _examples(con) -> dict[str, list[dict]]:
         """WITH shown AS (
                SELECT rule_code, "table", row_number, child_id FROM flagged
                QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?)
-           SELECT s.rule_code, s."table", s.row_number, s.child_id, string_agg(f.field, ', ' ORDER BY f.field)
-           FROM shown s JOIN findings f ON CAST(f.rule_code AS VARCHAR) = s.rule_code
-                AND CAST(f."table" AS VARCHAR) = s."table" AND f.row_number IS NOT DISTINCT FROM s.row_number
-           GROUP BY ALL ORDER BY s.rule_code, s."table", s.row_number""",
+           SELECT CAST(s.rule_code AS VARCHAR) AS code, s."table", s.row_number, s.child_id,
+                  string_agg(CAST(f.field AS VARCHAR), ', ' ORDER BY f.field)
+           FROM shown s JOIN findings f ON f.rule_code = s.rule_code
+                AND f."table" = s."table" AND f.row_number IS NOT DISTINCT FROM s.row_number
+           GROUP BY ALL ORDER BY code, s."table", s.row_number""",
         [HTML_ROWS_PER_RULE],
     ).fetchall()
     examples: dict[str, list] = {}
@@ -228,13 +212,12 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
     path.write_text(page, encoding="utf-8")
 
 
-def _write_json(path: Path, con, headline, inputs, summary, children, rules) -> None:
+def _write_json(path: Path, con, headline, inputs, summary, children, rules, total: int) -> None:
     """``report.json``; the findings array is written by DuckDB, so millions of rows stay fast."""
     findings_file = path.with_name(".findings.json")
     con.execute(
         f"COPY (SELECT * FROM findings LIMIT {FINDINGS_SHOWN}) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)"
     )
-    total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
     document = {
         "headline": headline,
         "findings_total": total,

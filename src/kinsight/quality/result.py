@@ -1,8 +1,12 @@
 """The outcome of validating one return: what was read, which rules ran, what they found.
 
-The findings are an Arrow table with one row per failing field of a failing row,
-so the reports, the pipeline's run summary and the web service can all filter
-and count them without re-running anything.
+The findings stay in the DuckDB database the rules ran in, as the table ``findings``
+(one row per failing field of a failing row, in report order: table, row, rule, field),
+beside ``catalogue`` (every rule of the year: code, severity, message). A return full of
+errors yields millions of findings; keeping them there lets the reports, the pipeline's
+run summary and the web service count and write them within DuckDB's memory bound,
+without Python ever holding them. :attr:`ValidationResult.findings` reads them out as
+Arrow for the few callers (tests, agreement benchmarks) that want them in Python.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from kinsight.quality.catalogue import Rule
 
@@ -31,41 +34,21 @@ FINDINGS_SCHEMA = pa.schema(
     ]
 )
 
-# A failing row is one rule, table and row, however many of its fields failed.
-_ROWS_BY_SEVERITY = """
-SELECT CAST(severity AS VARCHAR), count(*) FROM
-  (SELECT DISTINCT rule_code, severity, "table", row_number FROM findings)
-GROUP BY ALL
+#: Failing rows (one per rule, table and row, however many of its fields failed) per rule and
+#: child: the one pass over the findings that the headline, the per-rule and the per-child
+#: summaries all count from. Rows naming no child form a group of their own.
+FLAGGED_SQL = """
+CREATE OR REPLACE TEMP TABLE flagged AS
+SELECT rule_code, "table", row_number, any_value(child_id) AS child_id FROM findings GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE rule_children AS
+SELECT rule_code, child_id, count(*) AS rows FROM flagged GROUP BY ALL;
 """
-_CHILDREN_WITH_ERRORS = "SELECT count(DISTINCT child_id) FROM findings WHERE severity = 'error'"
 
-
-def findings_table(found: pa.Table, rules: list[Rule]) -> pa.Table:
-    """Findings in :data:`FINDINGS_SCHEMA` from rows naming their rule by its catalogue index.
-
-    Code, severity and message are dictionaries over the catalogue, indexed by that rule
-    number, so a million findings of one rule hold its message once.
-    """
-    rule = found["rule"].combine_chunks().cast(pa.int32())
-
-    def of_rule(values: list[str]) -> pa.DictionaryArray:
-        return pa.DictionaryArray.from_arrays(rule, pa.array(values, pa.string()))
-
-    def encoded(name: str) -> pa.Array:
-        return pc.dictionary_encode(found[name].combine_chunks().cast(pa.string())).cast(_REPEATED)
-
-    return pa.Table.from_arrays(
-        [
-            of_rule([r.code for r in rules]),
-            of_rule([r.severity for r in rules]),
-            encoded("table"),
-            found["row_number"].combine_chunks().cast(pa.int32()),
-            found["child_id"].combine_chunks().cast(pa.string()),
-            encoded("field"),
-            of_rule([r.message for r in rules]),
-        ],
-        schema=FINDINGS_SCHEMA,
-    )
+_ROWS_BY_RULE = """
+SELECT CAST(r.rule_code AS VARCHAR) AS rule_code, c.severity, CAST(sum(r.rows) AS BIGINT) AS rows
+FROM rule_children r JOIN catalogue c ON c.code = r.rule_code
+GROUP BY ALL ORDER BY rows DESC, min(c.rule)
+"""
 
 
 @dataclass(frozen=True)
@@ -80,54 +63,66 @@ class InputFile:
 
 @dataclass
 class ValidationResult:
-    """A validated return: return type, collection year, LA, rules, findings, inputs."""
+    """A validated return: return type, collection year, LA, rules, inputs, and the database
+    holding its findings (see the module docstring)."""
 
     return_type: str
     year: int
     la: str
     rules: list[Rule]
-    findings: pa.Table
     inputs: list[InputFile]
+    #: The connection whose database holds ``findings`` and ``catalogue``.
+    database: duckdb.DuckDBPyConnection
     #: Rules not run, with the reason (a table they need was not supplied).
     skipped: dict[str, str] = field(default_factory=dict)
+    _summarised: bool = field(default=False, init=False, repr=False)
 
     @property
     def rows_read(self) -> int:
         return sum(i.rows for i in self.inputs if not i.previous)
 
-    def _query(self, sql: str) -> list[tuple]:
-        """Run ``sql`` over the findings (as ``findings``) in a private DuckDB connection.
+    @property
+    def findings(self) -> pa.Table:
+        """Every finding as an Arrow table in :data:`FINDINGS_SCHEMA`, in report order.
 
-        DuckDB reads the Arrow table in place and counts millions of findings in one pass,
-        several times faster than grouping them in Arrow after casting the dictionaries.
+        Read from the database on each access: meant for small returns and tests; the
+        reports read the findings where they are.
         """
-        con = duckdb.connect()
-        try:
-            con.execute("SET enable_progress_bar = false")
-            con.register("findings", self.findings)
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
+        return self.database.execute("SELECT * FROM findings").to_arrow_table().cast(FINDINGS_SCHEMA)
 
-    def _rows_by_severity(self) -> dict[str, int]:
-        return dict(self._query(_ROWS_BY_SEVERITY))
+    @property
+    def findings_total(self) -> int:
+        return self.database.execute("SELECT count(*) FROM findings").fetchone()[0]
+
+    def summarised(self) -> duckdb.DuckDBPyConnection:
+        """The database with ``flagged`` (failing rows) and ``rule_children`` (failing rows per
+        rule and child) beside the findings, computed on first use."""
+        if not self._summarised:
+            self.database.execute(FLAGGED_SQL)
+            self._summarised = True
+        return self.database
 
     def count(self, severity: str) -> int:
         """Failing rows (not fields) of the given severity: one per rule, table and row."""
         return self._rows_by_severity().get(severity, 0)
 
+    def _rows_by_severity(self) -> dict[str, int]:
+        return dict(self.summarised().execute(
+            "SELECT c.severity, CAST(sum(r.rows) AS BIGINT) FROM rule_children r "
+            "JOIN catalogue c ON c.code = r.rule_code GROUP BY ALL"
+        ).fetchall())
+
     def rows_by_rule(self) -> pa.Table:
         """Failing rows per rule: ``rule_code, severity, rows``, most first."""
-        keys = pa.table({name: self.findings[name].cast(pa.string()) for name in ("rule_code", "severity", "table")}
-                        | {"row_number": self.findings["row_number"]})
-        distinct = keys.group_by(["rule_code", "severity", "table", "row_number"]).aggregate([])
-        counted = distinct.group_by(["rule_code", "severity"]).aggregate([("row_number", "count")])
-        return counted.rename_columns(["rule_code", "severity", "rows"]).sort_by([("rows", "descending")])
+        return self.summarised().execute(_ROWS_BY_RULE).to_arrow_table()
 
     def headline(self) -> dict:
         """The figures a run summary shows: rows read, errors, queries, children with errors."""
         rows = self._rows_by_severity()
-        (children,) = self._query(_CHILDREN_WITH_ERRORS)[0]
+        (children,) = self.summarised().execute(
+            "SELECT count(DISTINCT r.child_id) FROM rule_children r JOIN catalogue c ON c.code = r.rule_code "
+            "WHERE c.severity = 'error'"
+        ).fetchone()
         return {
             "return": self.return_type,
             "year": self.year,
@@ -135,7 +130,7 @@ class ValidationResult:
             "rows_read": self.rows_read,
             "rules_run": len(self.rules) - len(self.skipped),
             "rules_skipped": len(self.skipped),
-            "errors": rows.get("error", 0),
-            "queries": rows.get("query", 0),
+            "errors": int(rows.get("error", 0)),
+            "queries": int(rows.get("query", 0)),
             "children_with_errors": children,
         }

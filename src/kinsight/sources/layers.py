@@ -15,6 +15,9 @@ import yaml
 
 from kinsight.core.errors import KinsightError
 
+#: PyYAML's safe loader, in C where libyaml is installed: six times faster on a year's rule catalogue.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_layered(folder: Path, year: int | str, *, items: str, key: str) -> list[dict]:
     """The items of ``folder/<year>.yaml`` after applying every layer it extends.
@@ -30,7 +33,7 @@ def load_layered(folder: Path, year: int | str, *, items: str, key: str) -> list
             f"no declarations for collection year {year} in {folder.name} "
             f"(known years: {', '.join(known)})"
         )
-    layer = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    layer = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     if "extends" not in layer:
         return list(layer.get(items, []))
     merged = {str(item[key]): item for item in load_layered(folder, layer["extends"], items=items, key=key)}

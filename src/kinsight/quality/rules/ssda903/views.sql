@@ -4,7 +4,8 @@
 -- (SSDA903 validation rules, "looked after continuously for 12 months"): in care at
 -- some point in the year, and no episode shows a start of care in the year, a leaving
 -- of care in the year, or a short-break (V3/V4) legal status during the year.
-CREATE VIEW looked_after_continuously AS
+-- A table, not a view: a dozen rules read it, and it is worked out once.
+CREATE TABLE looked_after_continuously AS
 SELECT CHILD
 FROM (
     SELECT CHILD,
@@ -61,8 +62,9 @@ FROM query_table(episodes) e
 LEFT JOIN Postcodes h ON h.POSTCODE = replace(e.HOME_POST, ' ', '')
 LEFT JOIN Postcodes p ON p.POSTCODE = replace(e.PL_POST, ' ', '');
 
-CREATE VIEW placements AS SELECT * FROM placement_fields('Episodes');
-CREATE VIEW placements_previous AS SELECT * FROM placement_fields('Episodes_previous');
+-- Tables, not views: seventeen rules read them, and the joins are worked out once.
+CREATE TABLE placements AS SELECT * FROM placement_fields('Episodes');
+CREATE TABLE placements_previous AS SELECT * FROM placement_fields('Episodes_previous');
 
 -- Each Ofsted provider with the LA its postcode lies in (the lists' own LA names are not
 -- codes), as the sector's validator infers it.
@@ -71,7 +73,8 @@ SELECT r.*, p.LA AS LA FROM Providers r LEFT JOIN Postcodes p USING (POSTCODE);
 
 -- Periods of care: a child's episodes, in date order, joined while each starts no later
 -- than the one before ended; a period whose last episode is open has no end.
-CREATE VIEW periods_of_care AS
+-- A table, worked out once for the rules that read it.
+CREATE TABLE periods_of_care AS
 SELECT CHILD, period, min(start_date) AS period_start, arg_max_null(end_date, start_date) AS period_end
 FROM (
     SELECT *, sum(CASE WHEN previous_end IS NOT NULL AND start_date <= previous_end THEN 0 ELSE 1 END)
