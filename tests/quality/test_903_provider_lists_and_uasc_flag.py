@@ -73,6 +73,8 @@ def test_with_the_lists_the_provider_rules_run_and_judge_each_episode_by_its_urn
     # The open episode's home is in the list, in Richmond, open; the closed one was deregistered
     # before the episode began, and lies in Wales although recorded as the LA's own provision.
     assert {("227", 2), ("228", 2), ("224", 2), ("229", 2)} <= flagged
+    # The lists are read beside the return, not as part of it.
+    assert result.headline()["rows_read"] == validate_903([a_return], 2026, LA).headline()["rows_read"] == 3
     assert not {code for code, row in flagged if row == 1} & PROVIDER_RULES
     assert ("1015", 2) in flagged and ("243", 2) in flagged
 

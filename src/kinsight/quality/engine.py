@@ -176,7 +176,8 @@ class Engine:
                 self.con.execute(f"CREATE TABLE {quote(target)} AS {select}")
                 self.supplied.add(target)
             self.con.unregister("_incoming")
-            self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous))
+            self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous,
+                                         of_return=name not in self.supplied_by))
 
     def derive(self, name: str, select: str) -> None:
         """Create table ``name`` from a query over what is loaded (reference data the rules

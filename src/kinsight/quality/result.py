@@ -59,6 +59,8 @@ class InputFile:
     file: Path
     rows: int
     previous: bool = False
+    #: False for what is given beside the return (Ofsted's provider lists), not counted as read.
+    of_return: bool = True
 
 
 @dataclass
@@ -79,7 +81,8 @@ class ValidationResult:
 
     @property
     def rows_read(self) -> int:
-        return sum(i.rows for i in self.inputs if not i.previous)
+        """Rows of this year's return (not earlier years', nor the lists given beside it)."""
+        return sum(i.rows for i in self.inputs if i.of_return and not i.previous)
 
     @property
     def findings(self) -> pa.Table:
