@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kinsight.core.errors import KinsightError
 from kinsight.linkage import model as linkage_model
@@ -168,16 +169,24 @@ class ChildIndex:
             raise KinsightError(f"duplicate record ids in the records to link: {names}")
 
     def _stage(self, batch: pa.Table, run_id: str) -> dict[str, Any]:
-        """Write new and changed records and their features; return what happened."""
+        """Write new and changed records and their features; return what happened.
+
+        A record already indexed keeps its key (``rid``); a new one is numbered after the
+        largest key in the index by its place in the batch in source and record id order.
+        The numbers of records already indexed are skipped, which leaves gaps: harmless in
+        a key, and it spares ordering every column of a million records to close them.
+        """
         con = self.con
-        con.register("batch_arrow", batch)
+        con.register("batch_arrow", _with_key_order(batch))
         attributes = [c for c in batch.column_names]
         fingerprint = "md5(concat_ws('|', " + ", ".join(
             f"coalesce(CAST(b.{c} AS VARCHAR), '')" for c in attributes if c not in ("source", "record_id")
         ) + "))"
+        start = con.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         con.execute(
             f"""CREATE TEMP TABLE batch AS
-                SELECT b.*, {fingerprint} AS fingerprint, r.rid AS old_rid, r.fingerprint AS old_fp
+                SELECT coalesce(r.rid, {start} + b.key_order) AS rid, b.* EXCLUDE (key_order),
+                       {fingerprint} AS fingerprint, r.rid AS old_rid, r.fingerprint AS old_fp
                 FROM batch_arrow b LEFT JOIN records r USING (source, record_id)"""
         )
         con.unregister("batch_arrow")
@@ -185,24 +194,19 @@ class ChildIndex:
             """SELECT count(*) FILTER (old_rid IS NULL), count(*) FILTER (old_rid IS NOT NULL AND fingerprint <> old_fp),
                       count(*) FILTER (fingerprint = old_fp) FROM batch"""
         ).fetchone()
-        start = con.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-        cols = ", ".join(attributes)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE staged AS
-                SELECT coalesce(old_rid, {start} + row_number() OVER (ORDER BY source, record_id)) AS rid,
-                       {cols}, fingerprint
-                FROM batch WHERE old_rid IS NULL OR fingerprint <> old_fp"""
-        )
+        # New and changed records, read from the batch rather than back from the index.
+        staged = "(SELECT * EXCLUDE (old_rid, old_fp) FROM batch WHERE old_rid IS NULL OR fingerprint <> old_fp)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT rid FROM {staged}")
         con.execute("DELETE FROM records WHERE rid IN (SELECT rid FROM staged)")
         con.execute(
             f"""INSERT INTO records BY NAME
-                SELECT *, {_literal(run_id)} AS first_run, {_literal(run_id)} AS last_run FROM staged"""
+                SELECT *, {_literal(run_id)} AS first_run, {_literal(run_id)} AS last_run FROM {staged}"""
         )
         con.execute(f"UPDATE records SET last_run = {_literal(run_id)} WHERE rid IN (SELECT old_rid FROM batch)")
         # Changed records lose their old pairs; they are scored again below.
         con.execute("DELETE FROM pairs WHERE rid_l IN (SELECT rid FROM staged) OR rid_r IN (SELECT rid FROM staged)")
         # Features of new and changed records only; the rest are as they were.
-        fresh = features_sql("(SELECT * FROM records WHERE rid IN (SELECT rid FROM staged))")
+        fresh = features_sql(staged)
         con.execute(f"CREATE TABLE IF NOT EXISTS features AS SELECT * FROM ({fresh}) WHERE false")
         con.execute("DELETE FROM features WHERE rid IN (SELECT rid FROM staged)")
         con.execute(f"INSERT INTO features {fresh}")
@@ -244,14 +248,15 @@ class ChildIndex:
 
     def _score(self, model: dict[str, Any], run_id: str, everything: bool) -> None:
         con, keep = self.con, self.thresholds.keep
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE staged_linkable AS SELECT * FROM features WHERE rid IN (SELECT rid FROM staged)"
-        )
-        if con.execute("SELECT count(*) FROM staged_linkable").fetchone()[0] == 0:
-            return
         if everything:
             scored = [linkage_model.score_within(con, model, "features", keep_weight=keep)]
         else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE staged_linkable AS "
+                "SELECT * FROM features WHERE rid IN (SELECT rid FROM staged)"
+            )
+            if con.execute("SELECT count(*) FROM staged_linkable").fetchone()[0] == 0:
+                return
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE indexed_linkable AS "
                 "SELECT * FROM features WHERE rid NOT IN (SELECT rid FROM staged)"
@@ -261,11 +266,12 @@ class ChildIndex:
                 scored.append(linkage_model.score_between(
                     con, model, "staged_linkable", "indexed_linkable", keep_weight=keep
                 ))
+        # Splink yields each pair once (a blocking rule skips the pairs an earlier rule
+        # found), and pairs within the batch and between it and the index are disjoint.
         for relation in scored:
             con.execute(
-                f"""INSERT INTO pairs SELECT DISTINCT ON (rid_l, rid_r) rid_l, rid_r, match_weight,
-                   match_probability, guarded, match_key, {_literal(run_id)} FROM relation
-                   ORDER BY rid_l, rid_r, match_weight DESC"""
+                f"""INSERT INTO pairs SELECT rid_l, rid_r, match_weight, match_probability, guarded,
+                   match_key, {_literal(run_id)} FROM relation"""
             )
 
     def _affected(self, run_id: str) -> np.ndarray:
@@ -515,6 +521,14 @@ class ChildIndex:
             [f"pre/post-adoption links released for purpose {purpose!r} by {authorised_by} ({found.num_rows} links)"],
         )
         return found
+
+
+def _with_key_order(batch: pa.Table) -> pa.Table:
+    """``batch`` with ``key_order``: each record's place (from 1) in source and record id order."""
+    order = pc.sort_indices(batch, sort_keys=[("source", "ascending"), ("record_id", "ascending")])
+    place = np.empty(batch.num_rows, dtype=np.int64)
+    place[order.to_numpy()] = np.arange(1, batch.num_rows + 1)
+    return batch.append_column("key_order", pa.array(place))
 
 
 def _literal(run_id: str) -> str:
