@@ -346,7 +346,7 @@ class ChildIndex:
         con.execute("DELETE FROM persons WHERE rid IN (SELECT rid FROM affected)")
         con.execute("INSERT INTO persons SELECT rid, person_id FROM assigned")
         con.unregister("assigned")
-        fresh = sorted(taken - before)
+        fresh = list(taken - before)
         if fresh:
             con.register("fresh_ids", pa.table({"person_id": pa.array(fresh, pa.string())}))
             con.execute("INSERT INTO issued_ids SELECT person_id FROM fresh_ids")
