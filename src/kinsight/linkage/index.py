@@ -142,7 +142,7 @@ class ChildIndex:
             counts = self._stage(batch, run_id)
             model = self._model(retrain)
             self._score(model, run_id, counts["all_new"])
-            affected = self._affected(run_id)
+            affected = self._affected(run_id, counts["all_new"])
             changes = self._recluster(affected, run_id)
             self._queue_reviews(run_id)
             summary = {"run_id": run_id, **{k: v for k, v in counts.items() if k != "all_new"}}
@@ -274,8 +274,13 @@ class ChildIndex:
                    match_key, {_literal(run_id)} FROM relation"""
             )
 
-    def _affected(self, run_id: str) -> np.ndarray:
-        """Records whose people this run may change: the staged ones and everyone they link to."""
+    def _affected(self, run_id: str, everything: bool) -> np.ndarray:
+        """Records whose people this run may change: the staged ones and everyone they link to.
+
+        When every record in the index was staged (a first run), that is all of them.
+        """
+        if everything:
+            return self.con.execute("SELECT rid FROM records ORDER BY rid").fetchnumpy()["rid"]
         link = self.thresholds.link
         return self.con.execute(
             f"""WITH touched AS (
