@@ -157,6 +157,7 @@ class ChildIndex:
                 con.execute("ROLLBACK")
                 raise
         finally:
+            con.execute("DROP VIEW IF EXISTS indexed_linkable")
             for scratch in ("batch", "staged", "staged_features"):
                 con.execute(f"DROP TABLE IF EXISTS {scratch}")
         return LinkageResult(run_id, self.clusters(), self.pairs(run_id), changes, summary)
@@ -269,8 +270,9 @@ class ChildIndex:
         else:
             if con.execute("SELECT count(*) FROM staged_features").fetchone()[0] == 0:
                 return
+            # A view, not a copy: the index's features are committed, a copy would not be.
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE indexed_linkable AS "
+                "CREATE OR REPLACE TEMP VIEW indexed_linkable AS "
                 "SELECT * FROM features WHERE rid NOT IN (SELECT rid FROM staged)"
             )
             scored = [linkage_model.score_within(con, model, "staged_features", keep_weight=keep)]
