@@ -230,3 +230,13 @@ def test_a_first_run_that_fails_leaves_the_index_empty_and_no_scratch_tables(tmp
         ).fetchall()
         assert scratch == []
 
+
+
+def test_retraining_on_a_later_run_trains_a_new_model_over_the_whole_index(trained_index):
+    models = trained_index.con.execute("SELECT count(*) FROM models").fetchone()[0]
+    result = trained_index.link(_table([_record("R1", "Ava", "Khan", date(2015, 3, 4)),
+                                        _record("R2", "Ava", "Khan", date(2015, 3, 4))]), retrain=True)
+    assert trained_index.con.execute("SELECT count(*) FROM models").fetchone()[0] == models + 1
+    assert result.report["new"] == 2
+    assert result.report["indexed"] == trained_index.con.execute("SELECT count(*) FROM records").fetchone()[0]
+    assert _person(trained_index, "school_census", "R1") == _person(trained_index, "school_census", "R2")
