@@ -1,8 +1,10 @@
 """Shared pieces of the linkage benchmarks: the synthetic LA at scale, cached, and scoring.
 
-The data come from the test suite's synthetic LA generator (tests/linkage/synthetic.py)
-until ``kinsight synth`` lands on this branch; generating a million records takes a few
-minutes, so they are cached as Parquet under ``$KINSIGHT_BENCH_CACHE`` (default /tmp).
+The data come from the linkage tests' own generator (tests/linkage/synthetic.py), kept
+for the benchmarks so that their figures compare from one round to the next (the LA of
+``kinsight synth`` is held to its targets in tests/linkage/test_synthetic_la.py);
+generating a million records takes about a minute, so they are cached as Parquet under
+``$KINSIGHT_BENCH_CACHE`` (default /tmp).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ the hard negatives), appear in several services' records, and each record carrie
 faults real records carry: short forms, transliterations, typos, double-barrelled
 surnames, forename/surname swaps, day/month swaps, moves, missing and mistyped
 identifiers. Every name here is invented or very common; no real person is described.
-Used until the project's own generator (``kinsight synth``) is available on this branch.
+The linkage tests and benchmarks use it; the project's whole synthetic LA (``kinsight synth``)
+is linked in test_synthetic_la.py.
 """
 
 from __future__ import annotations

@@ -214,3 +214,29 @@ def test_duplicate_record_ids_in_a_batch_are_refused_and_nothing_is_written(trai
     with pytest.raises(KinsightError, match="school_census/X1"):
         trained_index.link(_table([_record("X1", "A", "B", None), _record("X1", "C", "D", None)]))
     assert trained_index.con.execute("SELECT count(*) FROM records").fetchone()[0] == before
+
+
+def test_a_first_run_that_fails_leaves_the_index_empty_and_no_scratch_tables(tmp_path):
+    from kinsight.linkage import ChildIndex
+
+    with ChildIndex.open(tmp_path / "index") as index:
+        with pytest.raises(KinsightError, match="at least two records"):
+            index.link(_table([_record("S1", "Ava", "Khan", date(2015, 3, 4))]))
+        assert index.con.execute("SELECT count(*) FROM records").fetchone()[0] == 0
+        assert index.con.execute("SELECT count(*) FROM models").fetchone()[0] == 0
+        scratch = index.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN "
+            "('batch', 'staged', 'staged_features')"
+        ).fetchall()
+        assert scratch == []
+
+
+
+def test_retraining_on_a_later_run_trains_a_new_model_over_the_whole_index(trained_index):
+    models = trained_index.con.execute("SELECT count(*) FROM models").fetchone()[0]
+    result = trained_index.link(_table([_record("R1", "Ava", "Khan", date(2015, 3, 4)),
+                                        _record("R2", "Ava", "Khan", date(2015, 3, 4))]), retrain=True)
+    assert trained_index.con.execute("SELECT count(*) FROM models").fetchone()[0] == models + 1
+    assert result.report["new"] == 2
+    assert result.report["indexed"] == trained_index.con.execute("SELECT count(*) FROM records").fetchone()[0]
+    assert _person(trained_index, "school_census", "R1") == _person(trained_index, "school_census", "R2")

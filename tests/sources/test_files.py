@@ -22,6 +22,14 @@ def test_dates_that_cannot_be_read_become_null():
     assert parse_dates(read_csv_rows()["DOB"]).to_pylist()[1] is None
 
 
+def test_a_column_mixing_date_formats_reads_every_format_it_holds():
+    import pyarrow as pa
+
+    dates = parse_dates(pa.array(["31/01/2020", "2020-02-29", "01-03-2020", "2020/04/30", "31.05.2020"]))
+    assert [d.isoformat() for d in dates.to_pylist()] == [
+        "2020-01-31", "2020-02-29", "2020-03-01", "2020-04-30", "2020-05-31"]
+
+
 def read_csv_rows():
     import pyarrow as pa
 

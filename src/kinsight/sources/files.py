@@ -16,6 +16,7 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -213,7 +214,8 @@ def require_columns(table: pa.Table, expected: list[str], *, file) -> None:
 
 
 def with_row_numbers(table: pa.Table) -> pa.Table:
-    return table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int32()))
+    # From NumPy: Arrow would convert a Python range one number at a time.
+    return table.append_column(ROW_NUMBER, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32)))
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
@@ -240,6 +242,8 @@ def parse_dates(values: pa.Array | pa.ChunkedArray, formats: tuple[str, ...] = _
         written_day = pc.cast(pc.list_element(parts, day_at), pa.int64(), safe=False)
         parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, None)
         result = pc.coalesce(result, pc.cast(parsed, pa.date32()))
+        if result.null_count == text.null_count:
+            break  # every date written is read; the other formats cannot add any
     return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
 

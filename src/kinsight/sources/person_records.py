@@ -218,7 +218,7 @@ def _checked(source: SourceConfig, table: pa.Table) -> pa.Table:
     if table.num_rows == 0:
         raise KinsightError(f"source {source.name}: no records in {source.path}")
     counts = pc.value_counts(table["record_id"])
-    repeated = [v["values"].as_py() for v in counts if v["counts"].as_py() > 1]
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()
     if repeated:
         shown = ", ".join(sorted(repeated)[:10])
         more = f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
