@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import tempfile
-import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -86,16 +85,6 @@ def code_resolver(rule: Rule, return_type: str) -> Callable[[str], list[str]]:
     return codes
 
 
-def warm_arrow_scans() -> None:
-    """Import, on a thread, what DuckDB imports the first time it reads an Arrow table.
-
-    That is pyarrow.dataset, which imports pandas: half a second to a second of a
-    validation's start. Begun before the return is read, it is done while Arrow reads
-    the files (its reader releases the GIL); a later import of it waits for this one.
-    """
-    threading.Thread(target=importlib.import_module, args=("pyarrow.dataset",), daemon=True).start()
-
-
 class Engine:
     """Runs the rules of one return type and year over tables loaded into DuckDB."""
 
@@ -149,12 +138,16 @@ class Engine:
             CREATE MACRO la_code() AS {literal(self.la)};
             """
         )
-        # Written as values rather than handed over as Arrow: DuckDB's first Arrow scan imports
-        # pyarrow.dataset (and pandas with it), which the return's loading can do instead, while
-        # warm_arrow_scans() has had the time to import them.
-        rows = ", ".join(f"({literal(name)}, {literal(code)})" for name, codes in code_lists(self.return_type).items()
-                         for code in codes)
-        self.con.execute(f"CREATE TABLE codes (list VARCHAR, code VARCHAR); INSERT INTO codes VALUES {rows}")
+        lists = code_lists(self.return_type)
+        codes = pa.table(
+            {
+                "list": pa.array([name for name, codes in lists.items() for _ in codes], pa.string()),
+                "code": pa.array([code for codes in lists.values() for code in codes], pa.string()),
+            }
+        )
+        self.con.register("_codes", codes)
+        self.con.execute("CREATE TABLE codes AS SELECT * FROM _codes")
+        self.con.unregister("_codes")
 
     def load(
         self,

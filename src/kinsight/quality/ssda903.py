@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kinsight.core.reference import postcode_files
-from kinsight.quality.engine import PREVIOUS, Engine, warm_arrow_scans
+from kinsight.quality.engine import PREVIOUS, Engine
 from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import ofsted, ssda903
@@ -52,7 +52,6 @@ def validate_903(
     everything the rules find is in the result, not raised.
     """
     year = int(year)
-    warm_arrow_scans()
     engine = Engine("ssda903", year, la, table_columns(year), supplied_by=SUPPLIED_BY)
     for file, table in ofsted.read_providers(providers):
         engine.load({"Providers": table}, {"Providers": file})
