@@ -50,12 +50,12 @@ UNION SELECT CHILD FROM header_uasc_previous WHERE UASC = '1';
 -- Each episode with the fields DfE derives from its postcodes (Postcodes holds the lookup
 -- rows of the postcodes the return uses): PL_LA, the LA of placement (its ONS code, or
 -- WAL, SCO, NIR outside England; blank when the placement postcode is not a known one);
--- PL_LOCATION, IN the LA being validated or OUT of it (blank with PL_LA); PL_DISTANCE, the
+-- PL_LOCATION, IN the LA being validated or OUT of it (blank for an unknown postcode); PL_DISTANCE, the
 -- straight line from home to placement in miles to one decimal, as DfE's guidance computes
 -- it from the postcodes' grid references (metres / 1,609.3).
 CREATE MACRO placement_fields(episodes) AS TABLE
 SELECT e.*, p.LA AS PL_LA,
-       CASE WHEN p.LA IS NULL THEN NULL WHEN p.LA = la_code() THEN 'IN' ELSE 'OUT' END AS PL_LOCATION,
+       CASE WHEN p.POSTCODE IS NULL THEN NULL WHEN p.LA = la_code() THEN 'IN' ELSE 'OUT' END AS PL_LOCATION,
        round(sqrt((CAST(h.EASTING AS DOUBLE) - CAST(p.EASTING AS DOUBLE)) ** 2
                   + (CAST(h.NORTHING AS DOUBLE) - CAST(p.NORTHING AS DOUBLE)) ** 2) / 1609.3, 1) AS PL_DISTANCE
 FROM query_table(episodes) e
