@@ -67,8 +67,22 @@ TAMPERING = {
 }
 
 
+def test_on_postgresql_the_database_itself_refuses_to_edit_or_delete_an_entry():
+    if connection.vendor != "postgresql":
+        pytest.skip("the embedded SQLite database has no such guard (docs/governance.md)")
+    from django.db import DatabaseError, transaction
+
+    append(2)
+    for change in (lambda: AuditEntry.objects.filter(seq=1).update(outcome="deny"),
+                   lambda: AuditEntry.objects.filter(seq=2).delete()):
+        with pytest.raises(DatabaseError, match="the audit log is append-only"), transaction.atomic():
+            change()
+    assert [e.outcome for e in AuditEntry.objects.order_by("seq")] == ["allow", "allow"]
+    assert audit.verify().intact
+
+
 @pytest.mark.parametrize("how", TAMPERING)
-def test_tampering_with_the_live_log_is_detected_and_the_first_broken_entry_named(how):
+def test_tampering_with_the_live_log_is_detected_and_the_first_broken_entry_named(how, tamperer):
     append(5)
     tamper, broken, problem = TAMPERING[how]
     tamper()
@@ -79,7 +93,7 @@ def test_tampering_with_the_live_log_is_detected_and_the_first_broken_entry_name
     assert result.describe().startswith(f"audit log broken at entry {broken}")
 
 
-def test_an_entry_inserted_into_the_middle_is_detected():
+def test_an_entry_inserted_into_the_middle_is_detected(tamperer):
     append(5)
     for seq in (5, 4):  # make room at 4, as a forger must
         _shift_seq(seq, seq + 1)
@@ -202,7 +216,7 @@ def test_a_checkpoint_with_a_bad_signature_or_the_wrong_key_is_refused(tmp_path,
         chain.verify_checkpoint(document, "00" * 32)
 
 
-def test_the_live_log_is_checked_against_stored_checkpoints(state_dir):
+def test_the_live_log_is_checked_against_stored_checkpoints(state_dir, tamperer):
     append(3)
     audit.checkpoint()
     AuditEntry.objects.filter(seq__gt=1).delete()

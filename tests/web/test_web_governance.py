@@ -63,7 +63,7 @@ def test_a_bad_date_in_the_audit_search_is_named(signed_in):
     assert "Enter a real date" in response.content.decode()
 
 
-def test_the_dpo_checks_the_chain_and_sees_an_alteration(signed_in):
+def test_the_dpo_checks_the_chain_and_sees_an_alteration(signed_in, tamperer):
     client = signed_in("dpo")
     for n in range(3):
         audit.record(actor="sam", action="access.person", target=f"P00000000{n:02d}", outcome="allow")
