@@ -82,7 +82,7 @@ def _finish(result: ValidationResult, out: Path) -> None:
     console.print(
         f"[bold]{result.return_type.upper()} {result.year - 1}/{result.year % 100}[/] for {result.la}: "
         f"{headline['rows_read']:,} rows read, {headline['rules_run']} rules run "
-        f"({headline['rules_skipped']} skipped for want of a table)."
+        f"({headline['rules_skipped']} skipped for want of what they read; rules.csv says what)."
     )
     console.print(
         f"[red]{headline['errors']:,} rows with errors[/], [yellow]{headline['queries']:,} with queries[/], "
