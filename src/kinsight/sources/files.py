@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -129,53 +128,48 @@ def read_xlsx(path: Path | str, *, sheet: str | int = 0, header_row: int | None 
     """
     path = Path(path)
     workbook = _open_workbook(path)
+    names = workbook.sheet_names
+    if isinstance(sheet, int):
+        if sheet >= len(names):
+            raise UnusableInput(f"the workbook has no sheet {sheet + 1}", file=path)
+        sheet = names[sheet]
+    elif sheet not in names:
+        raise UnusableInput(f"no sheet named {sheet!r} (sheets: {', '.join(names)})", file=path)
     try:
-        names = workbook.sheetnames
-        if isinstance(sheet, int):
-            if sheet >= len(names):
-                raise UnusableInput(f"the workbook has no sheet {sheet + 1}", file=path)
-            worksheet = workbook[names[sheet]]
-        elif sheet in names:
-            worksheet = workbook[sheet]
-        else:
-            raise UnusableInput(f"no sheet named {sheet!r} (sheets: {', '.join(names)})", file=path)
-        rows = worksheet.iter_rows(values_only=True)
-        header = _find_header(rows, header_row)
-        if header is None:
-            raise UnusableInput(f"sheet {worksheet.title!r} has no header row", file=path)
-        columns: list[list[str | None]] = [[] for _ in header]
-        for values in rows:
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
-                continue
-            for i in range(len(header)):
-                columns[i].append(_cell_text(values[i]) if i < len(values) else None)
-    finally:
-        workbook.close()
+        # The whole used range from A1, so that row and column positions are the sheet's own.
+        rows = iter(workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+    except Exception as exc:  # calamine's errors have no common base class
+        raise UnusableInput(f"sheet {sheet!r} could not be read ({exc.__class__.__name__})", file=path) from None
+    header = _find_header(rows, header_row)
+    if header is None:
+        raise UnusableInput(f"sheet {sheet!r} has no header row", file=path)
+    columns: list[list[str | None]] = [[] for _ in header]
+    for values in rows:
+        if all(_cell_text(v) is None for v in values):
+            continue
+        for i in range(len(header)):
+            columns[i].append(_cell_text(values[i]) if i < len(values) else None)
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns)})
     return with_row_numbers(table)
 
 
 def sheet_names(path: Path | str) -> list[str]:
     """The sheet names of an xlsx workbook, in order."""
-    workbook = _open_workbook(Path(path))
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
+    return list(_open_workbook(Path(path)).sheet_names)
 
 
 def _open_workbook(path: Path):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The workbook, read by calamine (Rust: twenty times openpyxl's speed on a large Annex A)."""
+    from python_calamine import CalamineWorkbook
 
     if not path.is_file():
         raise UnusableInput("file not found", file=path)
     if path.stat().st_size == 0:
         raise UnusableInput("the file is empty", file=path)
     try:
-        # A file object, because openpyxl refuses a workbook by its file name's suffix.
-        return load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        # From the bytes, because a workbook is recognised by its content, not its file name's suffix.
+        return CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    except Exception as exc:  # calamine's errors have no common base class
         raise UnusableInput(f"not a readable xlsx workbook ({exc.__class__.__name__})", file=path) from None
 
 
@@ -257,12 +251,16 @@ def _find_header(rows, header_row: int | None):
     for number, values in enumerate(rows, 1):
         if header_row is not None:
             if number == header_row:
-                return [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+                return _column_names(values)
             continue
-        filled = [v for v in values if v is not None and str(v).strip() != ""]
-        if len(filled) >= 2:
-            return [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+        if sum(_cell_text(v) is not None for v in values) >= 2:
+            return _column_names(values)
     return None
+
+
+def _column_names(values) -> list[str]:
+    # A blank header cell (calamine reads it as "") still names its column, by position.
+    return [_cell_text(v) or f"column_{i + 1}" for i, v in enumerate(values)]
 
 
 def _cell_text(value) -> str | None:
