@@ -146,7 +146,7 @@ class ChildIndex:
                 # the transaction opened, is quicker to train on and score than the index's.
                 linkable = "staged_features" if counts["all_new"] else "features"
                 model = self._model(retrain, linkable)
-                self._score(model, run_id, linkable)
+                self._score(model, run_id, first_run=counts["all_new"])
                 affected = self._affected(run_id, counts["all_new"])
                 changes = self._recluster(affected, run_id)
                 self._queue_reviews(run_id)
@@ -261,12 +261,12 @@ class ChildIndex:
         row = self.con.execute("SELECT model FROM models ORDER BY trained_at DESC LIMIT 1").fetchone()
         return json.loads(row[0]) if row else None
 
-    def _score(self, model: dict[str, Any], run_id: str, linkable: str) -> None:
-        """Score the staged records against each other and, unless ``linkable`` is just
-        them (a first run), against the rest of the index."""
+    def _score(self, model: dict[str, Any], run_id: str, *, first_run: bool) -> None:
+        """Score the staged records against each other and, unless they are the whole index
+        (a first run), against the rest of it."""
         con, keep = self.con, self.thresholds.keep
-        if linkable == "staged_features":
-            scored = [linkage_model.score_within(con, model, linkable, keep_weight=keep)]
+        if first_run:
+            scored = [linkage_model.score_within(con, model, "staged_features", keep_weight=keep)]
         else:
             if con.execute("SELECT count(*) FROM staged_features").fetchone()[0] == 0:
                 return

@@ -79,7 +79,7 @@ def compile_pattern(
     """
     kind = pattern.get("kind")
     if kind in _ROW_CONDITIONS:
-        condition, flagged = row_condition(pattern, fields, codes, columns, child)
+        condition, flagged = _row_condition(pattern, fields, codes, columns, child)
         return _select(_Context(flagged, codes, child), pattern["table"], condition, flagged)
     compiler = _COMPILERS.get(kind)
     if compiler is None:
@@ -89,7 +89,7 @@ def compile_pattern(
         return compiler(pattern, _context(pattern, fields, codes, columns, child))
 
 
-def row_condition(
+def _row_condition(
     pattern: dict,
     fields: Sequence[str],
     codes: Callable[[str], list[str]],
@@ -97,18 +97,15 @@ def row_condition(
     child: str = "CHILD",
 ) -> tuple[str, list[str]]:
     """For a pattern that judges each row of its table on its own: the failing condition
-    (on the row aliased ``t``) and the fields it flags.
-
-    The engine runs all such rules of a table as one statement (see ``Engine._run_row_level``).
-    Raises ``KeyError`` for any other pattern (see :func:`is_row_level`).
-    """
+    (on the row aliased ``t``) and the fields it flags."""
     kind = pattern["kind"]
     with _needs(kind):
         return _ROW_CONDITIONS[kind](pattern, _context(pattern, fields, codes, columns, child))
 
 
 def is_row_level(pattern: dict | None) -> bool:
-    """Whether :func:`row_condition` can compile the pattern."""
+    """Whether the pattern judges each row of its table on its own (the engine runs all such
+    rules of a table as one statement, see ``Engine._run_row_level``)."""
     return pattern is not None and pattern.get("kind") in _ROW_CONDITIONS
 
 

@@ -173,12 +173,16 @@ def _open_workbook(path: Path):
         raise UnusableInput(f"not a readable xlsx workbook ({exc.__class__.__name__})", file=path) from None
 
 
+def is_workbook(path: Path | str) -> bool:
+    """Whether the file is an xlsx workbook (a zip), whatever its name says."""
+    with open(path, "rb") as handle:
+        return handle.read(4) == _ZIP_MAGIC
+
+
 def read_table(path: Path | str, **options) -> pa.Table:
     """Read a CSV or xlsx file, choosing by content rather than by file name."""
     path = Path(path)
-    with open(path, "rb") as handle:
-        is_zip = handle.read(4) == _ZIP_MAGIC
-    if is_zip:
+    if is_workbook(path):
         return read_xlsx(path, **{k: v for k, v in options.items() if k in {"sheet", "header_row"}})
     return read_csv(path, **{k: v for k, v in options.items() if k == "expected_columns"})
 

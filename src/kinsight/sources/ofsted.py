@@ -29,7 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kinsight.core.errors import UnusableInput
-from kinsight.sources.files import ROW_NUMBER, files_of, parse_dates, read_csv, read_xlsx, sheet_names
+from kinsight.sources.files import (
+    ROW_NUMBER, files_of, is_workbook, parse_dates, read_csv, read_xlsx, sheet_names,
+)
 
 PROVIDER_COLUMNS = ("URN", "PLACE_CODES", "PROVIDER_CODES", "REG_END", "POSTCODE")
 
@@ -69,9 +71,7 @@ def read_providers(paths: Iterable[Path | str]) -> list[tuple[Path, pa.Table]]:
 
 
 def _read_list(file: Path) -> pa.Table:
-    with open(file, "rb") as handle:
-        is_workbook = handle.read(4) == b"PK\x03\x04"
-    if not is_workbook:
+    if not is_workbook(file):
         return _provider_table(read_csv(file), file)
     sheets = {name: read_xlsx(file, sheet=name) for name in sheet_names(file)}
     usable = [(name, table) for name, table in sheets.items() if _layout(table.column_names) is not None]
