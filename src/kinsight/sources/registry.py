@@ -61,14 +61,20 @@ def schema_of(source: SourceConfig) -> SourceSchema:
     return load_schema(schema_name(source))
 
 
+def paths_option(source: SourceConfig, key: str, base: Path) -> list[Path]:
+    """A source option naming one path or a list of them (``previous``, ``providers``), each
+    relative to ``base``, the folder of the configuration."""
+    named = source.options.get(key, [])
+    return [base / p for p in ([named] if isinstance(named, str) else named)]
+
+
 def units_of(source: SourceConfig, base: Path) -> list[Path]:
     """The files (or, for the 903, folders) a source is read from, current year first.
 
     ``base`` is the folder of the configuration, which relative ``previous`` paths
     (earlier years' returns) are written against.
     """
-    previous = source.options.get("previous", [])
-    previous = [base / p for p in ([previous] if isinstance(previous, str) else previous)]
+    previous = paths_option(source, "previous", base)
     if source.format == "ssda903":
         folders = [source.path, *previous]
         for folder in folders:

@@ -28,6 +28,7 @@ from kinsight.core.config import ProjectConfig, SourceConfig
 from kinsight.core.errors import KinsightError
 from kinsight.governance.purge_list import read_purge_list
 from kinsight.sources.files import files_of
+from kinsight.sources.registry import paths_option
 from kinsight.store.build import SnapshotFacts, build_snapshot
 from kinsight.store.ingest import LoadedSource, ingest_source, prune_cache, sha256_of
 from kinsight.store.snapshots import Warehouse
@@ -143,8 +144,9 @@ def _headline(config: ProjectConfig, source: LoadedSource, validate, providers: 
 def _provider_lists(config: ProjectConfig, source: LoadedSource) -> list[Path]:
     """Ofsted's provider lists a 903 source names (``providers = "returns/ofsted"``: files or a
     folder, relative to the configuration), for the rules that check URNs against them."""
-    named = source.config.options.get("providers", []) if source.config.format == "ssda903" else []
-    return [config.path.parent / p for p in ([named] if isinstance(named, str) else named)]
+    if source.config.format != "ssda903":
+        return []
+    return paths_option(source.config, "providers", config.path.parent)
 
 
 def _cached_headline(warehouse: Warehouse, source: LoadedSource, providers: list[Path], compute) -> dict[str, Any]:
