@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
+# Not in git: a fresh clone has none until a benchmark first runs.
+OUT.mkdir(exist_ok=True)
 VENV = OUT / "ref-venv"
 PYTHON = VENV / "bin" / "python"
 
