@@ -14,6 +14,7 @@ from kinsight.quality.catalogue import load_rules
 from kinsight.quality.reports import write_reports
 from kinsight.quality.result import FINDINGS_SCHEMA
 from kinsight.quality.ssda903 import validate_903
+from kinsight.sources import ssda903
 
 FAKE = Path(__file__).parents[1] / "fixtures" / "ssda903-reference-fake"
 LA = "E09000027"
@@ -137,3 +138,35 @@ def test_the_cli_exits_2_with_one_line_and_writes_nothing_for_unusable_input(tmp
     assert not (tmp_path / "out").exists()
     wrong_la = run_kinsight("validate", "903", str(bad), "--year", "2026", "--la", "Camden", "--out", str(tmp_path / "o"))
     assert wrong_la.returncode == 2 and "ONS code" in wrong_la.stderr
+
+
+def test_a_ragged_row_is_refused_naming_the_file_and_its_data_row(fake_2026, tmp_path):
+    lines = (fake_2026 / "episodes.csv").read_text().splitlines()
+    lines[5] += ",an extra cell"
+    (tmp_path / "episodes.csv").write_text("\n".join(lines) + "\n")
+    done = run_kinsight("validate", "903", str(tmp_path / "episodes.csv"), "--year", "2026", "--la", LA,
+                        "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "episodes.csv, row 5: a row has the wrong number of columns (expected 13, found 14)" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_csv_return_reads_as_the_same_tables_whichever_reader_reads_it(fake_2026):
+    # DuckDB scans the CSV files of a validation; Arrow reads the same files for everything
+    # else, and a Windows-1252 return. Both give the rules the same tables.
+    scanned = validate_903([fake_2026], 2026, LA)
+    assert {i.table: i.rows for i in scanned.inputs} == {
+        name: table.num_rows for name, table in ssda903.read_return([fake_2026], 2026).tables.items()}
+    assert [i.file.name for i in scanned.inputs] == sorted(p.name for p in fake_2026.glob("*.csv"))
+
+
+def test_validating_a_csv_return_never_imports_pandas(fake_2026, tmp_path):
+    # Arrow's first conversion of Python values imports pandas: a second of a large LA's validation.
+    done = subprocess.run(
+        [sys.executable, "-c", (
+            "import sys; from kinsight.quality.ssda903 import validate_903; "
+            "from kinsight.quality.reports import write_reports; "
+            f"write_reports(validate_903([{str(fake_2026)!r}], 2026, {LA!r}), {str(tmp_path / 'out')!r}); "
+            "print('pandas' in sys.modules)")],
+        capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -31,8 +31,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from kinsight.core import reference
+from kinsight.core.sql import literal
 from kinsight.quality.engine import CODES_FOLDER, Engine
-from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import cin_census
 

@@ -39,9 +39,11 @@ import pyarrow as pa
 import yaml
 
 from kinsight.core.errors import KinsightError
+from kinsight.core.sql import literal, quote
 from kinsight.quality.catalogue import RULES_FOLDER, SEVERITIES, Rule, load_rules
-from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level, literal, quote
+from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level
 from kinsight.quality.result import InputFile, ValidationResult
+from kinsight.sources.files import csv_scan_error
 
 CODES_FOLDER = Path(__file__).parent / "codes"
 #: Bounded so that a whole LA validates and is reported within 1 GB with Python and Arrow beside
@@ -138,16 +140,12 @@ class Engine:
             CREATE MACRO la_code() AS {literal(self.la)};
             """
         )
-        lists = code_lists(self.return_type)
-        codes = pa.table(
-            {
-                "list": pa.array([name for name, codes in lists.items() for _ in codes], pa.string()),
-                "code": pa.array([code for codes in lists.values() for code in codes], pa.string()),
-            }
-        )
-        self.con.register("_codes", codes)
-        self.con.execute("CREATE TABLE codes AS SELECT * FROM _codes")
-        self.con.unregister("_codes")
+        # As SQL values, not Arrow: a validation of CSV files then never converts Python values
+        # to Arrow, whose first conversion imports pandas (a second of a four-second validation).
+        pairs = [f"({literal(name)}, {literal(code)})" for name, codes in code_lists(self.return_type).items()
+                 for code in codes]
+        self.con.execute(f"CREATE TABLE codes (list VARCHAR, code VARCHAR); INSERT INTO codes VALUES {', '.join(pairs)}"
+                         if pairs else "CREATE TABLE codes (list VARCHAR, code VARCHAR)")
 
     def load(
         self,
@@ -163,21 +161,44 @@ class Engine:
         XML has real dates and keys), so they are loaded as they are.
         """
         for name, table in tables.items():
-            target = name + PREVIOUS if previous else name
             self.con.register("_incoming", table)
-            if typed:
-                select = "SELECT * FROM _incoming"
-            else:
-                cleaned = ", ".join(f"nullif(upper(trim({quote(c)})), '') AS {quote(c)}" for c in self.columns[name])
-                select = f"SELECT {cleaned}, CAST(row_number AS INTEGER) AS row_number FROM _incoming"
-            if target in self.supplied:
-                self.con.execute(f"INSERT INTO {quote(target)} {select}")
-            else:
-                self.con.execute(f"CREATE TABLE {quote(target)} AS {select}")
-                self.supplied.add(target)
+            self._store(name, "SELECT * FROM _incoming" if typed else self._cleaned(name, "row_number"), previous)
             self.con.unregister("_incoming")
             self.inputs.append(InputFile(name, Path(files[name]), table.num_rows, previous,
                                          of_return=name not in self.supplied_by))
+
+    def load_scan(self, name: str, scan: str, file: Path, *, previous: bool = False) -> None:
+        """Load one table from DuckDB's scan of its file (:func:`kinsight.sources.files.csv_scan`),
+        numbering its rows in file order; no Arrow, no Python per row.
+
+        Raises :class:`~kinsight.core.errors.UnusableInput` naming the file and row DuckDB could not read.
+        """
+        # In file order, so that each row's rowid is its position in the file.
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM {scan}")
+        except duckdb.Error as exc:
+            raise csv_scan_error(exc, file) from None
+        finally:
+            self.con.execute(f"SET preserve_insertion_order = {DUCKDB_SETTINGS['preserve_insertion_order']}")
+        self._store(name, self._cleaned(name, "rowid + 1"), previous)
+        (rows,) = self.con.execute("SELECT count(*) FROM _incoming").fetchone()
+        self.con.execute("DROP TABLE _incoming")
+        self.inputs.append(InputFile(name, Path(file), rows, previous, of_return=name not in self.supplied_by))
+
+    def _cleaned(self, name: str, row_number: str) -> str:
+        """``_incoming`` as the rules read a table: every cell trimmed upper-case text (blank is null)."""
+        cleaned = ", ".join(f"nullif(upper(trim({quote(c)})), '') AS {quote(c)}" for c in self.columns[name])
+        return f"SELECT {cleaned}, CAST({row_number} AS INTEGER) AS row_number FROM _incoming"
+
+    def _store(self, name: str, select: str, previous: bool) -> None:
+        """Create the table, or add to it: each earlier year's return adds to ``<name>_previous``."""
+        target = name + PREVIOUS if previous else name
+        if target in self.supplied:
+            self.con.execute(f"INSERT INTO {quote(target)} {select}")
+        else:
+            self.con.execute(f"CREATE TABLE {quote(target)} AS {select}")
+            self.supplied.add(target)
 
     def derive(self, name: str, select: str) -> None:
         """Create table ``name`` from a query over what is loaded (reference data the rules
@@ -256,15 +277,13 @@ class Engine:
         its message once, they read out as Arrow dictionaries, and sorting by table and field
         compares small numbers, not text (the names are listed in order, so the order is the same).
         """
+        rows = ", ".join(
+            f"({index}, {literal(r.code)}, {literal(r.severity)}, {literal(r.message)})"
+            for index, r in enumerate(self.rules)
+        )
         self.con.execute(
-            "CREATE TABLE catalogue AS SELECT unnest($rule) AS rule, unnest($code) AS code, "
-            "unnest($severity) AS severity, unnest($message) AS message",
-            {
-                "rule": list(range(len(self.rules))),
-                "code": [r.code for r in self.rules],
-                "severity": [r.severity for r in self.rules],
-                "message": [r.message for r in self.rules],
-            },
+            "CREATE TABLE catalogue (rule INTEGER, code VARCHAR, severity VARCHAR, message VARCHAR)"
+            + (f"; INSERT INTO catalogue VALUES {rows}" if rows else "")
         )
         # The year's tables and columns are listed too: an ENUM needs a value, and there may be no findings.
         tables = ", ".join(literal(t) for t in self.columns)

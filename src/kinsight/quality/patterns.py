@@ -50,16 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kinsight.core.errors import KinsightError
-
-
-def quote(identifier: str) -> str:
-    """A DuckDB identifier, quoted so that any name is safe."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A DuckDB string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
+from kinsight.core.sql import literal, quote
 
 
 def compile_pattern(

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from kinsight.quality.patterns import literal
+from kinsight.core.sql import literal
 from kinsight.quality.result import ValidationResult
 
 #: Rows shown per rule in the HTML report; errors.csv holds them all.
@@ -94,7 +94,7 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     examples = _examples(con)
     children = con.execute(_CHILD_SQL).to_arrow_table()
-    rules = _rules_table(result, summary)
+    rules = _rules_table(result, con)
     _write_findings_csv(con, folder / "errors.csv")
     _write_csv(summary, folder / "error_summary.csv")
     _write_csv(children, folder / "child_summary.csv")
@@ -115,21 +115,23 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
     _write_json(folder / "report.json", con, headline, inputs, summary, children, rules, findings_total)
 
 
-def _rules_table(result: ValidationResult, summary: pa.Table) -> pa.Table:
-    found = dict(zip(summary["code"].to_pylist(), summary["rows"].to_pylist()))
-    return pa.table(
-        {
-            "code": [r.code for r in result.rules],
-            "severity": [r.severity for r in result.rules],
-            "message": [r.message for r in result.rules],
-            "tables": [" ".join(r.tables) for r in result.rules],
-            "fields": [" ".join(r.fields) for r in result.rules],
-            "implementation": [r.implementation for r in result.rules],
-            "status": ["skipped" if r.code in result.skipped else "run" for r in result.rules],
-            "skipped_because": [result.skipped.get(r.code) for r in result.rules],
-            "rows": [found.get(r.code, 0) if r.code not in result.skipped else None for r in result.rules],
-        }
+def _rules_table(result: ValidationResult, con) -> pa.Table:
+    """The year's catalogue: every rule, whether it ran (or why not), and the rows it flagged."""
+    # Written into the query as values: Arrow built from Python lists would import pandas.
+    described = ", ".join(
+        f"({index}, {literal(' '.join(r.tables))}, {literal(' '.join(r.fields))}, {literal(r.implementation)}, "
+        f"{literal(result.skipped[r.code]) if r.code in result.skipped else 'NULL'})"
+        for index, r in enumerate(result.rules)
     )
+    return con.execute(f"""
+        SELECT c.code, c.severity, c.message, d.tables, d.fields, d."implementation",
+               CASE WHEN d.skipped_because IS NULL THEN 'run' ELSE 'skipped' END AS status, d.skipped_because,
+               CASE WHEN d.skipped_because IS NULL THEN coalesce(f.rows, 0) END AS rows
+        FROM catalogue c
+        JOIN (VALUES {described}) d(rule, tables, fields, "implementation", skipped_because) USING (rule)
+        LEFT JOIN (SELECT rule_code, CAST(sum(rows) AS BIGINT) AS rows FROM rule_children GROUP BY ALL) f
+            ON f.rule_code = c.code
+        ORDER BY c.rule""").to_arrow_table()
 
 
 def _write_findings_csv(con, path: Path) -> None:
@@ -179,15 +181,14 @@ def _examples(con) -> dict[str, list[dict]]:
     joined back to the findings for their fields, rather than grouping every finding.
     """
     first_rows = con.execute(
-        """WITH shown AS (
+        f"""WITH shown AS (
                SELECT rule_code, "table", row_number, child_id FROM flagged
-               QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= ?)
+               QUALIFY row_number() OVER (PARTITION BY rule_code ORDER BY "table", row_number) <= {HTML_ROWS_PER_RULE})
            SELECT CAST(s.rule_code AS VARCHAR) AS code, s."table", s.row_number, s.child_id,
                   string_agg(CAST(f.field AS VARCHAR), ', ' ORDER BY f.field)
            FROM shown s JOIN findings f ON f.rule_code = s.rule_code
                 AND f."table" = s."table" AND f.row_number IS NOT DISTINCT FROM s.row_number
-           GROUP BY ALL ORDER BY code, s."table", s.row_number""",
-        [HTML_ROWS_PER_RULE],
+           GROUP BY ALL ORDER BY code, s."table", s.row_number"""
     ).fetchall()
     examples: dict[str, list] = {}
     for code, table, row, child, fields in first_rows:

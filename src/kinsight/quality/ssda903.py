@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from kinsight.core.reference import postcode_files
+from kinsight.core.sql import literal
 from kinsight.quality.engine import PREVIOUS, Engine
-from kinsight.quality.patterns import literal
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import ofsted, ssda903
 
@@ -55,20 +55,25 @@ def validate_903(
     engine = Engine("ssda903", year, la, table_columns(year), supplied_by=SUPPLIED_BY)
     for file, table in ofsted.read_providers(providers):
         engine.load({"Providers": table}, {"Providers": file})
-    # Each return is read, handed to DuckDB and let go, so only one is ever held as Arrow.
-    current = ssda903.read_return(paths, year)
-    engine.load(current.tables, current.files)
-    del current
+    _load_return(engine, ssda903.read_return(paths, year, scan_csv=True))
     for path in previous:
         # An earlier year's return is read with this year's layout, which recognises its tables.
-        earlier = ssda903.read_return([path], year)
-        engine.load(earlier.tables, earlier.files, previous=True)
-        del earlier
+        _load_return(engine, ssda903.read_return([path], year, scan_csv=True), previous=True)
     # Arrow's allocator keeps what the returns used; given back, DuckDB grows into it
     # instead of above it (100 MB less at the peak for 100,000 children).
     pa.default_memory_pool().release_unused()
     derive_postcodes(engine)
     return engine.run()
+
+
+def _load_return(engine: Engine, found: ssda903.Return903, *, previous: bool = False) -> None:
+    """Load a return's tables: CSV files straight from DuckDB's scan of them, the rest from Arrow.
+
+    Called once per return, so that only one is ever held as Arrow.
+    """
+    for name, scan in found.scans.items():
+        engine.load_scan(name, scan, found.files[name], previous=previous)
+    engine.load(found.tables, found.files, previous=previous)
 
 
 def derive_postcodes(engine: Engine) -> None:

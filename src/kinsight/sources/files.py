@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from kinsight.core.errors import UnusableInput
+from kinsight.core.sql import literal
 
 ROW_NUMBER = "row_number"
 
@@ -117,6 +120,51 @@ def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> 
     if expected_columns is not None:
         require_columns(table, expected_columns, file=path)
     return with_row_numbers(table)
+
+
+def csv_header(path: Path | str) -> list[str]:
+    """The header row of a CSV file, as written, in whichever encoding the file is."""
+    path = existing_file(path)
+    return _header_of(path, detect_encoding(path))
+
+
+def csv_scan(path: Path | str, columns: Sequence[str]) -> str | None:
+    """DuckDB's ``read_csv`` over a CSV file, reading its cells as :func:`read_csv` does.
+
+    For loading a file straight into a DuckDB database without Arrow in between (the
+    return validators do: it is quicker, and Arrow's first conversion imports pandas,
+    a second in a validation that takes four). ``columns`` name the file's columns in
+    their order (its header row, which is skipped); every cell is text, an empty one
+    null. The rows come in file order when ``preserve_insertion_order`` is on, so a
+    table created from the scan numbers them by ``rowid``.
+
+    None when only :func:`read_csv` reads the file as it should: a Windows-1252 file
+    (DuckDB reads UTF-8 alone without an extension), and a file of one column (where
+    DuckDB reads a blank line as a row, and Arrow skips it).
+    """
+    path = existing_file(path)
+    if len(columns) < 2 or detect_encoding(path) == "cp1252":
+        return None
+    names = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in columns)
+    return (
+        f"read_csv({literal(str(path))}, auto_detect = false, header = true, columns = {{{names}}}, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
+    )
+
+
+def csv_scan_error(error: Exception, path: Path | str) -> UnusableInput:
+    """What a failed :func:`csv_scan` means to the user, naming the file and the data row."""
+    message = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if columns:
+        described = f"a row has the wrong number of columns (expected {columns[1]}, found {columns[2]})"
+    elif "unterminated quote" in message:
+        described = "a value's quotes are not closed"
+    else:
+        described = f"not a readable CSV file ({message.splitlines()[0]})"
+    # DuckDB counts the header as line 1; a message names the data row, as row_number does.
+    return UnusableInput(described, file=path, row=int(line[1]) - 1 if line else None)
 
 
 def read_xlsx(path: Path | str, *, sheet: str | int = 0, header_row: int | None = None) -> pa.Table:

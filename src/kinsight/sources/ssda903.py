@@ -17,7 +17,16 @@ from pathlib import Path
 import pyarrow as pa
 
 from kinsight.core.errors import UnusableInput
-from kinsight.sources.files import ROW_NUMBER, files_of, read_table, return_file, with_row_numbers
+from kinsight.sources.files import (
+    ROW_NUMBER,
+    csv_header,
+    csv_scan,
+    files_of,
+    is_workbook,
+    read_table,
+    return_file,
+    with_row_numbers,
+)
 from kinsight.sources.layers import load_layered
 
 SCHEMA_FOLDER = Path(__file__).parent / "schemas" / "ssda903"
@@ -50,6 +59,8 @@ class Return903:
 
     tables: dict[str, pa.Table] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    #: Tables left unread (``read_return(…, scan_csv=True)``): DuckDB's scan of each one's CSV file.
+    scans: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -102,12 +113,17 @@ def recognise(columns: Iterable[str], year: int, *, file: Path | str | None = No
     )
 
 
-def read_return(paths: Iterable[Path | str], year: int) -> Return903:
+def read_return(paths: Iterable[Path | str], year: int, *, scan_csv: bool = False) -> Return903:
     """Read the files (or folders of files) of one 903 return into its tables.
 
     CSV and xlsx files are recognised by their columns; an ``.xml`` file is the DfE
     903 XML and yields every table it holds. Two files for the same table are
     refused, because which one is meant cannot be guessed.
+
+    ``scan_csv``: leave the CSV files DuckDB can read unread, recognised by their header
+    alone, and give instead, in ``scans``, DuckDB's scan of each
+    (:func:`~kinsight.sources.files.csv_scan`), for a validator to load straight into its
+    database.
     """
     result = Return903()
     for path in paths:
@@ -115,20 +131,36 @@ def read_return(paths: Iterable[Path | str], year: int) -> Return903:
             return_file(file)
             if file.suffix.lower() == ".xml":
                 found = read_xml(file, year)
+            elif scan_csv and (scanned := _scan_of(file, year)):
+                found = dict([scanned])
             else:
                 table = read_table(file)
                 name = recognise([c for c in table.column_names if c != ROW_NUMBER], year, file=file)
                 found = {name: _in_schema_order(table, schema(year)[name])}
             for name, table in found.items():
-                if name in result.tables:
+                if name in result.tables or name in result.scans:
                     raise UnusableInput(
                         f"holds the {name} table, which {result.files[name]} already supplied; "
                         "give each table once",
                         file=file,
                     )
-                result.tables[name] = table
+                (result.scans if isinstance(table, str) else result.tables)[name] = table
                 result.files[name] = file
     return result
+
+
+def _scan_of(file: Path, year: int) -> tuple[str, str] | None:
+    """The table a CSV file is, recognised by its header, and DuckDB's scan of it reading its
+    columns under their DfE spelling; None when the file is to be read by Arrow instead."""
+    if is_workbook(file):
+        return None
+    written = csv_header(file)
+    spelt = [c.strip().lstrip("\ufeff").upper() for c in written]
+    if len(set(spelt)) != len(spelt):
+        return None  # a repeated column: Arrow's reader says what is wrong
+    name = recognise(spelt, year, file=file)
+    scan = csv_scan(file, spelt)
+    return (name, scan) if scan else None
 
 
 def read_xml(path: Path | str, year: int) -> dict[str, pa.Table]:
