@@ -93,26 +93,32 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
     con = result.summarised()
     summary = con.execute(_SUMMARY_SQL).to_arrow_table()
     examples = _examples(con)
-    children = con.execute(_CHILD_SQL).to_arrow_table()
+    # One row per child with a finding: as many as the return has children, so kept in DuckDB
+    # and copied out by it, like the findings.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE child_summary AS {_CHILD_SQL}")
     rules = _rules_table(result, con)
-    _write_findings_csv(con, folder / "errors.csv")
+    _copy(con, "findings", folder / "errors.csv", "HEADER, DELIMITER ','")
     _write_csv(summary, folder / "error_summary.csv")
-    _write_csv(children, folder / "child_summary.csv")
+    _copy(con, "child_summary", folder / "child_summary.csv", "HEADER, DELIMITER ','")
     _write_csv(rules, folder / "rules.csv")
     headline = result.headline()
     inputs = [
         {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
     ]
     findings_total = result.findings_total
-    first_findings = con.execute(f"SELECT * FROM findings LIMIT {XLSX_ROWS_SHOWN}").to_arrow_table()
+    (children_total,) = con.execute("SELECT count(*) FROM child_summary").fetchone()
     _write_xlsx(folder / "report.xlsx", headline, inputs, {
         "Error summary": (summary, summary.num_rows),
-        "Child summary": (children, children.num_rows),
-        "Errors": (first_findings, findings_total),
+        "Child summary": (_first_rows(con, "child_summary"), children_total),
+        "Errors": (_first_rows(con, "findings"), findings_total),
         "Rules": (rules, rules.num_rows),
     })
     _write_html(folder / "report.html", result, headline, inputs, summary, examples)
-    _write_json(folder / "report.json", con, headline, inputs, summary, children, rules, findings_total)
+    _write_json(folder / "report.json", con, headline, inputs, summary, rules, findings_total)
+
+
+def _first_rows(con, table: str) -> pa.Table:
+    return con.execute(f"SELECT * FROM {table} LIMIT {XLSX_ROWS_SHOWN}").to_arrow_table()
 
 
 def _rules_table(result: ValidationResult, con) -> pa.Table:
@@ -134,14 +140,16 @@ def _rules_table(result: ValidationResult, con) -> pa.Table:
         ORDER BY c.rule""").to_arrow_table()
 
 
-def _write_findings_csv(con, path: Path) -> None:
-    """errors.csv, written by DuckDB straight from the findings: millions of rows, no Python per row."""
-    # The findings are already in report order. One thread keeps it without buffering: keeping
+def _copy(con, source: str, path: Path, options: str) -> None:
+    """Write a table (or a parenthesised query) to a file with DuckDB: millions of rows, no Python per row."""
+    # The tables are already in report order. One thread keeps it without buffering: keeping
     # order across threads holds the whole file in memory, beyond the 1 GB bound.
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
-    con.execute(f"COPY findings TO {literal(str(path))} (HEADER, DELIMITER ',')")
-    con.execute(f"SET threads = {int(threads)}")
+    try:
+        con.execute(f"COPY {source} TO {literal(str(path))} ({options})")
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
@@ -213,25 +221,25 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
     path.write_text(page, encoding="utf-8")
 
 
-def _write_json(path: Path, con, headline, inputs, summary, children, rules, total: int) -> None:
-    """``report.json``; the findings array is written by DuckDB, so millions of rows stay fast."""
-    findings_file = path.with_name(".findings.json")
-    con.execute(
-        f"COPY (SELECT * FROM findings LIMIT {FINDINGS_SHOWN}) TO {literal(str(findings_file))} (FORMAT json, ARRAY true)"
-    )
+def _write_json(path: Path, con, headline, inputs, summary, rules, total: int) -> None:
+    """``report.json``; the per-child and per-finding arrays are written by DuckDB, so
+    hundreds of thousands of rows stay fast."""
     document = {
         "headline": headline,
         "findings_total": total,
         "findings_truncated": total > FINDINGS_SHOWN,
         "inputs": inputs,
         "error_summary": summary.to_pylist(),
-        "child_summary": children.to_pylist(),
         "rules": rules.to_pylist(),
     }
-    opening = json.dumps(document, ensure_ascii=False)[:-1]
+    arrays = {"child_summary": "child_summary", "findings": f"(SELECT * FROM findings LIMIT {FINDINGS_SHOWN})"}
     with open(path, "w", encoding="utf-8") as out:
-        out.write(opening + ', "findings": ')
-        with open(findings_file, encoding="utf-8") as found:
-            shutil.copyfileobj(found, out, 1 << 20)
+        out.write(json.dumps(document, ensure_ascii=False)[:-1])
+        for key, source in arrays.items():
+            part = path.with_name(f".{key}.json")
+            _copy(con, source, part, "FORMAT json, ARRAY true")
+            out.write(f", {json.dumps(key)}: ")
+            with open(part, encoding="utf-8") as written:
+                shutil.copyfileobj(written, out, 1 << 20)
+            part.unlink()
         out.write("}")
-    findings_file.unlink()
