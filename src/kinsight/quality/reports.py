@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,14 +31,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from kinsight.core.sql import literal
 from kinsight.quality.result import ValidationResult
+from kinsight.quality.xlsx import Bold, Sheet, Value, write_workbook
 
 #: Rows shown per rule in the HTML report; errors.csv holds them all.
 HTML_ROWS_PER_RULE = 20
 #: Findings in report.json. A return with systemic errors has millions; a browser cannot use
 #: that many, so it says how many there are, and errors.csv holds every one.
 FINDINGS_SHOWN = 100_000
-#: Rows per sheet of report.xlsx. Writing a cell is a Python call, so a workbook of every
-#: finding or every child of a large LA takes longer than validating it; the CSVs hold all.
+#: Rows per sheet of report.xlsx. Every cell is still some Python work, so a workbook of every
+#: finding or every child of a large LA would take longer than validating it; the CSVs hold all.
 XLSX_ROWS_SHOWN = 10_000
 _CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
                  "Errors": "errors.csv", "Rules": "rules.csv"}
@@ -158,28 +160,34 @@ def _write_csv(table: pa.Table, path: Path) -> None:
 
 def _write_xlsx(path: Path, headline: dict, inputs: list[dict], sheets: dict[str, tuple[pa.Table, int]]) -> None:
     """report.xlsx: the headline and inputs, then each sheet's first rows and how many there are in all."""
-    import xlsxwriter
+    summary: list[Sequence[Value]] = [
+        *([Bold(key.replace("_", " ").capitalize()), value] for key, value in headline.items()),
+        [],
+        [Bold(name) for name in ("Table", "File", "Rows", "Previous year")],
+        *([i["table"], i["file"], i["rows"], "yes" if i["previous"] else "no"] for i in inputs),
+    ]
+    tables = [Sheet(name, _sheet_rows(name, table, total)) for name, (table, total) in sheets.items()]
+    write_workbook(path, [Sheet("Summary", summary), *tables])
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True})
-    sheet = workbook.add_worksheet("Summary")
-    for row, (key, value) in enumerate(headline.items()):
-        sheet.write(row, 0, key.replace("_", " ").capitalize(), bold)
-        sheet.write(row, 1, value)
-    start = len(headline) + 1
-    for col, name in enumerate(("Table", "File", "Rows", "Previous year")):
-        sheet.write(start, col, name, bold)
-    for row, item in enumerate(inputs, start + 1):
-        sheet.write_row(row, 0, [item["table"], item["file"], item["rows"], "yes" if item["previous"] else "no"])
-    for name, (table, total) in sheets.items():
-        sheet = workbook.add_worksheet(name)
-        sheet.write_row(0, 0, table.column_names, bold)
-        shown = table.slice(0, XLSX_ROWS_SHOWN)
-        for row, values in enumerate(zip(*(column.to_pylist() for column in shown.columns)), 1):
-            sheet.write_row(row, 0, values)
-        if total > XLSX_ROWS_SHOWN:
-            sheet.write(0, table.num_columns, f"First {XLSX_ROWS_SHOWN:,} of {total:,} rows; see {_CSV_OF_SHEET[name]}")
-    workbook.close()
+
+def _sheet_rows(name: str, table: pa.Table, total: int) -> list[Sequence[Value]]:
+    """A bold header (saying where the rest is when there are more rows than shown), then the first rows."""
+    header: list[Value] = [Bold(column) for column in table.column_names]
+    if total > XLSX_ROWS_SHOWN:
+        header.append(f"First {XLSX_ROWS_SHOWN:,} of {total:,} rows; see {_CSV_OF_SHEET[name]}")
+    shown = table.slice(0, XLSX_ROWS_SHOWN)
+    return [header, *zip(*(_python_values(column) for column in shown.columns))]
+
+
+def _python_values(column: pa.ChunkedArray) -> list:
+    """The column's values as str, int, float, bool or None.
+
+    Through NumPy when it has no nulls: ten times quicker than ``to_pylist``, which makes an
+    object per value first; NumPy would turn an int column with nulls into floats, though.
+    """
+    if column.null_count:
+        return column.to_pylist()
+    return column.to_numpy(zero_copy_only=False).tolist()
 
 
 def _examples(con) -> dict[str, list[dict]]:
