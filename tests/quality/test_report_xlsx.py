@@ -170,7 +170,7 @@ def test_the_report_workbook_has_the_summary_then_each_table_with_a_note_when_cu
         path,
         {"return": "ssda903", "rows_read": 3},
         [{"table": "Header", "file": "header.csv", "rows": 3, "previous": False}],
-        {"Errors": (errors, 3), "Rules": (rules, 1)},
+        {"Errors": reports._Rows.of_table(errors), "Rules": reports._Rows.of_table(rules)},
     )
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Errors", "Rules"]
