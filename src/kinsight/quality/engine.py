@@ -54,6 +54,8 @@ DUCKDB_SETTINGS = {
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }
 PREVIOUS = "_previous"
+#: The database the return, and then its findings, are held in (see ``Engine._set_up``).
+RETURN_DATABASE = "validation"
 #: Rule queries run at once (see ``Engine._run_concurrently``): one per core of a build machine.
 RULE_WORKERS = 2
 
@@ -120,11 +122,21 @@ class Engine:
         self.supplied_by = dict(supplied_by or {})
         self.rules = [r for r in load_rules(return_type, self.year) if only is None or r.code in only]
         self.con = duckdb.connect(config=DUCKDB_SETTINGS)
-        # DuckDB's progress bar would write into the caller's standard output.
-        self.con.execute("SET enable_progress_bar = false")
+        # The return is held compressed, in memory. A compressed text column is a dictionary of
+        # its distinct values, and DuckDB works a function out once per distinct value: a
+        # return's dates, codes and postcodes repeat, so the rules' dt(), upper() and code
+        # lookups cost a fraction (a 100,000-child return's validation took a fifth less CPU).
+        self.con.execute(f"ATTACH ':memory:' AS {RETURN_DATABASE} (COMPRESS)")
+        self._set_up(self.con)
         self.supplied: set[str] = set()
         self.inputs: list[InputFile] = []
         self._define_macros()
+
+    @staticmethod
+    def _set_up(con: duckdb.DuckDBPyConnection) -> None:
+        """Make a connection, or a cursor for the rules, work in the return's database."""
+        # DuckDB's progress bar would write into the caller's standard output.
+        con.execute(f"USE {RETURN_DATABASE}; SET enable_progress_bar = false")
 
     def _define_macros(self) -> None:
         start, end = date(self.year - 1, 4, 1), date(self.year, 3, 31)
@@ -262,9 +274,9 @@ class Engine:
 
     def _drop_return(self) -> None:
         """Drop the return's tables and the views over them: the findings are all that is left to use."""
-        views = self.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        views = self.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()
         tables = self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND table_name <> '_findings'"
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND table_name <> '_findings'"
         ).fetchall()
         self.con.execute(
             "".join(f"DROP VIEW {quote(v)};" for (v,) in views) + "".join(f"DROP TABLE {quote(t)};" for (t,) in tables)
@@ -319,7 +331,7 @@ class Engine:
         cursors: SimpleQueue[duckdb.DuckDBPyConnection] = SimpleQueue()
         opened = [self.con.cursor() for _ in range(RULE_WORKERS)]
         for cursor in opened:
-            cursor.execute("SET enable_progress_bar = false")
+            self._set_up(cursor)
             cursors.put(cursor)
 
         def on_a_free_cursor(query: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
