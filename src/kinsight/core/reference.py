@@ -22,12 +22,13 @@ from importlib.resources import files
 from math import hypot
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
-
+from kinsight.core.deferred import deferred
 from kinsight.core.errors import KinsightError
+
+pa = deferred("pyarrow")
+pc = deferred("pyarrow.compute")
+pacsv = deferred("pyarrow.csv")
+pq = deferred("pyarrow.parquet")
 
 _DATA = files("kinsight.core") / "data"
 METRES_PER_MILE = 1609.3

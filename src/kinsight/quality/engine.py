@@ -33,9 +33,9 @@ from datetime import date
 from functools import cache, partial
 from pathlib import Path
 from queue import SimpleQueue
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 import yaml
 
 from kinsight.core.errors import KinsightError
@@ -44,6 +44,9 @@ from kinsight.quality.catalogue import RULES_FOLDER, SEVERITIES, Rule, load_rule
 from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level
 from kinsight.quality.result import InputFile, ValidationResult
 from kinsight.sources.files import csv_scan_error
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CODES_FOLDER = Path(__file__).parent / "codes"
 #: Bounded so that a whole LA validates and is reported within 1 GB with Python and Arrow beside

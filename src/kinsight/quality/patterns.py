@@ -100,7 +100,7 @@ def is_row_level(pattern: dict | None) -> bool:
     return pattern is not None and pattern.get("kind") in _ROW_CONDITIONS
 
 
-def _context(pattern, fields, codes, columns, child) -> "_Context":
+def _context(pattern, fields, codes, columns, child) -> _Context:
     return _Context(pattern.get("flag") or fields_in(pattern["table"], fields, columns), codes, child)
 
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from kinsight.core.sql import literal
@@ -42,6 +40,9 @@ FINDINGS_SHOWN = 100_000
 #: Rows per sheet of report.xlsx. Every cell is still some Python work, so a workbook of every
 #: finding or every child of a large LA would take longer than validating it; the CSVs hold all.
 XLSX_ROWS_SHOWN = 10_000
+#: The reports' tables (in the result's database) and their CSV files.
+_CSV_OF_TABLE = {"findings": "errors.csv", "error_summary": "error_summary.csv",
+                 "child_summary": "child_summary.csv", "rules": "rules.csv"}
 _CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
                  "Errors": "errors.csv", "Rules": "rules.csv"}
 
@@ -94,61 +95,57 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 
 def _write_all(result: ValidationResult, folder: Path) -> None:
     con = result.summarised()
-    summary = con.execute(_SUMMARY_SQL).to_arrow_table()
-    examples = _examples(con)
-    # One row per child with a finding: as many as the return has children, so kept in DuckDB
-    # and copied out by it, like the findings.
+    # Every table of the reports is made and written out by DuckDB; Python holds only the few
+    # rows the workbook, the page and the JSON document show.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE error_summary AS {_SUMMARY_SQL}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE child_summary AS {_CHILD_SQL}")
-    rules = _rules_table(result, con)
-    _copy(con, "findings", folder / "errors.csv", "HEADER, DELIMITER ','")
-    _write_csv(summary, folder / "error_summary.csv")
-    _copy(con, "child_summary", folder / "child_summary.csv", "HEADER, DELIMITER ','")
-    _write_csv(rules, folder / "rules.csv")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rules AS {_rules_sql(result)}")
+    for table, file in _CSV_OF_TABLE.items():
+        _copy(con, table, folder / file, "HEADER, DELIMITER ','")
     headline = result.headline()
     inputs = [
         {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
     ]
-    findings_total = result.findings_total
-    (children_total,) = con.execute("SELECT count(*) FROM child_summary").fetchone()
+    summary = _Rows.in_database(con, "error_summary")
+    rules = _Rows.in_database(con, "rules")
     _write_xlsx(folder / "report.xlsx", headline, inputs, {
-        "Error summary": _Rows.of_table(summary),
-        "Child summary": _Rows.in_database(con, "child_summary", children_total),
-        "Errors": _Rows.in_database(con, "findings", findings_total),
-        "Rules": _Rows.of_table(rules),
+        "Error summary": summary,
+        "Child summary": _Rows.in_database(con, "child_summary"),
+        "Errors": _Rows.in_database(con, "findings"),
+        "Rules": rules,
     })
-    _write_html(folder / "report.html", result, headline, inputs, summary, examples)
-    _write_json(folder / "report.json", con, headline, inputs, summary, rules, findings_total)
+    _write_html(folder / "report.html", result, headline, inputs, summary.as_dicts(), _examples(con))
+    _write_json(folder / "report.json", con, headline, inputs, summary.as_dicts(), rules.as_dicts(),
+                result.findings_total)
 
 
 @dataclass(frozen=True)
 class _Rows:
-    """A sheet's columns, its first rows as Python values, and how many rows there are in all."""
+    """A table's columns, its first rows as Python values, and how many rows it has in all."""
 
     columns: list[str]
     first: list[tuple]
     total: int
 
     @classmethod
-    def of_table(cls, table: pa.Table) -> _Rows:
-        shown = table.slice(0, XLSX_ROWS_SHOWN)
-        return cls(table.column_names, list(zip(*(c.to_pylist() for c in shown.columns))), table.num_rows)
-
-    @classmethod
-    def in_database(cls, con, table: str, total: int) -> _Rows:
-        # Fetched by DuckDB as Python values: Arrow's conversion of its own values can import pandas.
+    def in_database(cls, con, table: str) -> _Rows:
+        (total,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         cursor = con.execute(f"SELECT * FROM {table} LIMIT {XLSX_ROWS_SHOWN}")
         return cls([d[0] for d in cursor.description], cursor.fetchall(), total)
 
+    def as_dicts(self) -> list[dict]:
+        """The first rows as dicts (all of them for a table of one row per rule)."""
+        return [dict(zip(self.columns, row)) for row in self.first]
 
-def _rules_table(result: ValidationResult, con) -> pa.Table:
+
+def _rules_sql(result: ValidationResult) -> str:
     """The year's catalogue: every rule, whether it ran (or why not), and the rows it flagged."""
-    # Written into the query as values: Arrow built from Python lists would import pandas.
     described = ", ".join(
         f"({index}, {literal(' '.join(r.tables))}, {literal(' '.join(r.fields))}, {literal(r.implementation)}, "
         f"{literal(result.skipped[r.code]) if r.code in result.skipped else 'NULL'})"
         for index, r in enumerate(result.rules)
     )
-    return con.execute(f"""
+    return f"""
         SELECT c.code, c.severity, c.message, d.tables, d.fields, d."implementation",
                CASE WHEN d.skipped_because IS NULL THEN 'run' ELSE 'skipped' END AS status, d.skipped_because,
                CASE WHEN d.skipped_because IS NULL THEN coalesce(f.rows, 0) END AS rows
@@ -156,7 +153,7 @@ def _rules_table(result: ValidationResult, con) -> pa.Table:
         JOIN (VALUES {described}) d(rule, tables, fields, "implementation", skipped_because) USING (rule)
         LEFT JOIN (SELECT rule_code, CAST(sum(rows) AS BIGINT) AS rows FROM rule_children GROUP BY ALL) f
             ON f.rule_code = c.code
-        ORDER BY c.rule""").to_arrow_table()
+        ORDER BY c.rule"""
 
 
 def _copy(con, source: str, path: Path, options: str) -> None:
@@ -169,10 +166,6 @@ def _copy(con, source: str, path: Path, options: str) -> None:
         con.execute(f"COPY {source} TO {literal(str(path))} ({options})")
     finally:
         con.execute(f"SET threads = {int(threads)}")
-
-
-def _write_csv(table: pa.Table, path: Path) -> None:
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def _write_xlsx(path: Path, headline: dict, inputs: list[dict], sheets: dict[str, _Rows]) -> None:
@@ -217,7 +210,7 @@ def _examples(con) -> dict[str, list[dict]]:
     return examples
 
 
-def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, summary: pa.Table, examples) -> None:
+def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, summary: list[dict], examples) -> None:
     environment = Environment(
         loader=PackageLoader("kinsight.quality", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -225,7 +218,7 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
         result=result,
         headline=headline,
         inputs=inputs,
-        summary=summary.to_pylist(),
+        summary=summary,
         examples=examples,
         rows_per_rule=HTML_ROWS_PER_RULE,
         skipped=result.skipped,
@@ -242,8 +235,8 @@ def _write_json(path: Path, con, headline, inputs, summary, rules, total: int) -
         "findings_total": total,
         "findings_truncated": total > FINDINGS_SHOWN,
         "inputs": inputs,
-        "error_summary": summary.to_pylist(),
-        "rules": rules.to_pylist(),
+        "error_summary": summary,
+        "rules": rules,
     }
     arrays = {"child_summary": "child_summary", "findings": f"(SELECT * FROM findings LIMIT {FINDINGS_SHOWN})"}
     with open(path, "w", encoding="utf-8") as out:

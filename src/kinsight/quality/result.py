@@ -12,27 +12,34 @@ Arrow for the few callers (tests, agreement benchmarks) that want them in Python
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from kinsight.core.deferred import deferred
 from kinsight.quality.catalogue import Rule
 
-#: Columns that repeat a few values millions of times are dictionary-encoded, which keeps a
-#: result with millions of findings small; they read as plain strings.
-_REPEATED = pa.dictionary(pa.int32(), pa.string())
-FINDINGS_SCHEMA = pa.schema(
-    [
-        ("rule_code", _REPEATED),
-        ("severity", _REPEATED),
-        ("table", _REPEATED),
-        ("row_number", pa.int32()),
-        ("child_id", pa.string()),
-        ("field", _REPEATED),
-        ("message", _REPEATED),
-    ]
-)
+pa = deferred("pyarrow")
+
+@cache
+def findings_schema() -> pa.Schema:
+    """The findings as Arrow. Columns that repeat a few values millions of times are
+    dictionary-encoded, which keeps a result with millions of findings small; they read as
+    plain strings."""
+    repeated = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(
+        [
+            ("rule_code", repeated),
+            ("severity", repeated),
+            ("table", repeated),
+            ("row_number", pa.int32()),
+            ("child_id", pa.string()),
+            ("field", repeated),
+            ("message", repeated),
+        ]
+    )
+
 
 #: Failing rows (one per rule, table and row, however many of its fields failed) per rule and
 #: child: the one pass over the findings that the headline, the per-rule and the per-child
@@ -86,12 +93,12 @@ class ValidationResult:
 
     @property
     def findings(self) -> pa.Table:
-        """Every finding as an Arrow table in :data:`FINDINGS_SCHEMA`, in report order.
+        """Every finding as an Arrow table in :func:`findings_schema`, in report order.
 
         Read from the database on each access: meant for small returns and tests; the
         reports read the findings where they are.
         """
-        return self.database.execute("SELECT * FROM findings").to_arrow_table().cast(FINDINGS_SCHEMA)
+        return self.database.execute("SELECT * FROM findings").to_arrow_table().cast(findings_schema())
 
     @property
     def findings_total(self) -> int:

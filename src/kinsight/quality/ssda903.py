@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import pyarrow as pa
-
+from kinsight.core.deferred import deferred
 from kinsight.core.reference import postcode_files
 from kinsight.core.sql import literal
 from kinsight.quality.engine import PREVIOUS, Engine
 from kinsight.quality.result import ValidationResult
 from kinsight.sources import ofsted, ssda903
+
+pa = deferred("pyarrow")
 
 #: The postcode lookup rows for the postcodes a return uses (derived, never supplied by the
 #: user): the postcode without spaces, its children's services LA (or WAL, SCO, NIR for the
@@ -59,9 +60,6 @@ def validate_903(
     for path in previous:
         # An earlier year's return is read with this year's layout, which recognises its tables.
         _load_return(engine, ssda903.read_return([path], year, scan_csv=True), previous=True)
-    # Arrow's allocator keeps what the returns used; given back, DuckDB grows into it
-    # instead of above it (100 MB less at the peak for 100,000 children).
-    pa.default_memory_pool().release_unused()
     derive_postcodes(engine)
     return engine.run()
 
@@ -73,7 +71,11 @@ def _load_return(engine: Engine, found: ssda903.Return903, *, previous: bool = F
     """
     for name, scan in found.scans.items():
         engine.load_scan(name, scan, found.files[name], previous=previous)
-    engine.load(found.tables, found.files, previous=previous)
+    if found.tables:
+        engine.load(found.tables, found.files, previous=previous)
+        # Arrow's allocator keeps what the tables used; given back, DuckDB grows into it
+        # instead of above it (100 MB less at the peak for 100,000 children read as Arrow).
+        pa.default_memory_pool().release_unused()
 
 
 def derive_postcodes(engine: Engine) -> None:

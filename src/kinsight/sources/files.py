@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-
+from kinsight.core.deferred import deferred
 from kinsight.core.errors import UnusableInput
 from kinsight.core.sql import literal
+
+np = deferred("numpy")
+pa = deferred("pyarrow")
+pc = deferred("pyarrow.compute")
+pacsv = deferred("pyarrow.csv")
 
 ROW_NUMBER = "row_number"
 

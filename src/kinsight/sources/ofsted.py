@@ -25,13 +25,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
+from kinsight.core.deferred import deferred
 from kinsight.core.errors import UnusableInput
 from kinsight.sources.files import (
-    ROW_NUMBER, files_of, is_workbook, parse_dates, read_csv, read_xlsx, sheet_names,
+    ROW_NUMBER,
+    files_of,
+    is_workbook,
+    parse_dates,
+    read_csv,
+    read_xlsx,
+    sheet_names,
 )
+
+pa = deferred("pyarrow")
+pc = deferred("pyarrow.compute")
 
 PROVIDER_COLUMNS = ("URN", "PLACE_CODES", "PROVIDER_CODES", "REG_END", "POSTCODE")
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import pyarrow as pa
-
+from kinsight.core.deferred import deferred
 from kinsight.core.errors import UnusableInput
 from kinsight.sources.files import (
     ROW_NUMBER,
@@ -28,6 +27,8 @@ from kinsight.sources.files import (
     with_row_numbers,
 )
 from kinsight.sources.layers import load_layered
+
+pa = deferred("pyarrow")
 
 SCHEMA_FOLDER = Path(__file__).parent / "schemas" / "ssda903"
 #: The collection year whose tables ``read_header`` recognises when none is given.
