@@ -44,6 +44,7 @@ from kinsight.quality.catalogue import RULES_FOLDER, SEVERITIES, Rule, load_rule
 from kinsight.quality.patterns import compile_pattern, fields_in, is_row_level
 from kinsight.quality.result import InputFile, ValidationResult
 from kinsight.sources.files import csv_scan_error
+from kinsight.sources.layers import SAFE_LOADER
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -68,7 +69,7 @@ RULE_WORKERS = 2
 def code_lists(return_type: str) -> dict[str, tuple[str, ...]]:
     """The named code lists of a return (``codes/<return>.yaml``), upper-case."""
     path = CODES_FOLDER / f"{return_type}.yaml"
-    declared = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    declared = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) if path.is_file() else {}
     return {name: tuple(str(c).upper() for c in codes) for name, codes in (declared or {}).items()}
 
 
