@@ -26,6 +26,7 @@ Views shared by a return's rules are declared in ``rules/<return>/views.sql``
 from __future__ import annotations
 
 import importlib
+import re
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +92,23 @@ def code_resolver(rule: Rule, return_type: str) -> Callable[[str], list[str]]:
         return list(lists[name])
 
     return codes
+
+
+def _created_by(script: str) -> list[str]:
+    """The tables, views and macros a views script creates."""
+    return re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:TABLE|VIEW|MACRO)\s+(\w+)", script, re.IGNORECASE)
+
+
+def _reader_of(names: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a query names any of ``names``."""
+    if not names:
+        return lambda sql: False
+    named = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    return lambda sql: named.search(sql) is not None
+
+
+def _execute(script: str, con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(script)
 
 
 class Engine:
@@ -239,31 +257,43 @@ class Engine:
         catalogue (see :mod:`kinsight.quality.result`), the return's tables being dropped.
         """
         self._create_absent_tables()
-        views = RULES_FOLDER / self.return_type / "views.sql"
-        if views.is_file():
-            self.con.execute(views.read_text(encoding="utf-8"))
         # Findings stay inside DuckDB: a return full of errors yields millions of them, and
         # the code, severity and message of each are added once, by a join, not once per row.
         self.con.execute(
             'CREATE TABLE _findings (rule INTEGER, "table" VARCHAR, row_number INTEGER, child_id VARCHAR, field VARCHAR)'
         )
+        views = RULES_FOLDER / self.return_type / "views.sql"
+        script = views.read_text(encoding="utf-8") if views.is_file() else ""
+        reads_views = _reader_of(_created_by(script))
         skipped: dict[str, str] = {}
-        row_level: dict[str, list[tuple[int, Rule]]] = {}
+        python: list[tuple[int, Rule]] = []
+        row_level: dict[tuple[str, bool], list[tuple[int, Rule]]] = {}
         queries: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
         for index, rule in enumerate(self.rules):
             absent = [t for t in rule.tables if t not in self.supplied]
             if absent:
                 skipped[rule.code] = f"needs {', '.join(self.supplied_by.get(t, t) for t in absent)}"
             elif rule.python is not None:
-                # It registers its query on this connection, so it runs here, now.
-                self._run_rule(index, rule, self.con)
+                python.append((index, rule))
             elif is_row_level(rule.pattern):
-                row_level.setdefault(rule.pattern["table"], []).append((index, rule))
+                sql = rule_sql(rule, self.return_type, self.columns, self.child_column)
+                row_level.setdefault((rule.pattern["table"], reads_views(sql)), []).append((index, rule))
             else:
                 queries.append(partial(self._run_rule, index, rule))
-        # The largest first, so that the two workers finish together.
-        queries[:0] = [partial(self._run_row_level, table, rules) for table, rules in row_level.items()]
-        self._run_concurrently(queries)
+        # The rules that judge rows of a loaded table one by one, and read none of the shared
+        # views, run while the views are worked out; then the rest. The largest first in each,
+        # so that the workers finish together.
+        self._run_concurrently([
+            *([partial(_execute, script)] if script else []),
+            *(partial(self._run_row_level, table, rules) for (table, later), rules in row_level.items() if not later),
+        ])
+        for index, rule in python:
+            # It registers its query on this connection, so it runs here.
+            self._run_rule(index, rule, self.con)
+        self._run_concurrently([
+            *(partial(self._run_row_level, table, rules) for (table, later), rules in row_level.items() if later),
+            *queries,
+        ])
         self._drop_return()
         self._keep_findings()
         return ValidationResult(
