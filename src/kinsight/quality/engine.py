@@ -1,9 +1,10 @@
 """The rule engine: load a return into DuckDB, run every rule of the year, collect findings.
 
-One in-memory DuckDB connection holds the return's tables under their DfE keys
-(``Header``, ``Episodes`` …), every cell as trimmed upper-case text (blank is
-null) plus ``row_number``; previous years' returns are unioned into
-``<Table>_previous``. Every rule is then one query. Keeping all of it in SQL over
+One DuckDB connection holds the return's tables, compressed in memory, under their
+DfE keys (``Header``, ``Episodes`` …), every cell as trimmed upper-case text (blank
+is null) plus ``row_number``; previous years' returns are unioned into
+``<Table>_previous``. CSV files are read by DuckDB itself, other files arrive as
+Arrow. Every rule is then one query, several running at once. Keeping all of it in SQL over
 columnar tables is what makes validating a whole LA take seconds, not minutes.
 The findings stay in that database, and the connection is handed on in the
 :class:`~kinsight.quality.result.ValidationResult`, so one bounded connection
