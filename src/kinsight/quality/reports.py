@@ -21,14 +21,17 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import SimpleQueue
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from kinsight.core.sql import literal
+from kinsight.core.sql import literal, quote
 from kinsight.quality.result import ValidationResult
 from kinsight.quality.xlsx import Bold, Sheet, Value, write_workbook
 
@@ -43,6 +46,10 @@ XLSX_ROWS_SHOWN = 10_000
 #: The reports' tables (in the result's database) and their CSV files.
 _CSV_OF_TABLE = {"findings": "errors.csv", "error_summary": "error_summary.csv",
                  "child_summary": "child_summary.csv", "rules": "rules.csv"}
+#: The arrays of report.json that DuckDB writes, and what each holds.
+_JSON_ARRAYS = {"child_summary": "child_summary", "findings": f"(SELECT * FROM findings LIMIT {FINDINGS_SHOWN})"}
+#: Copies written at once (see ``_copying``): one per core of a build machine.
+_COPIERS = 2
 _CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
                  "Errors": "errors.csv", "Rules": "rules.csv"}
 
@@ -96,27 +103,29 @@ def write_reports(result: ValidationResult, out_dir: Path | str) -> Path:
 def _write_all(result: ValidationResult, folder: Path) -> None:
     con = result.summarised()
     # Every table of the reports is made and written out by DuckDB; Python holds only the few
-    # rows the workbook, the page and the JSON document show.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE error_summary AS {_SUMMARY_SQL}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE child_summary AS {_CHILD_SQL}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rules AS {_rules_sql(result)}")
-    for table, file in _CSV_OF_TABLE.items():
-        _copy(con, table, folder / file, "HEADER, DELIMITER ','")
-    headline = result.headline()
-    inputs = [
-        {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
-    ]
-    summary = _Rows.in_database(con, "error_summary")
-    rules = _Rows.in_database(con, "rules")
-    _write_xlsx(folder / "report.xlsx", headline, inputs, {
-        "Error summary": summary,
-        "Child summary": _Rows.in_database(con, "child_summary"),
-        "Errors": _Rows.in_database(con, "findings"),
-        "Rules": rules,
-    })
-    _write_html(folder / "report.html", result, headline, inputs, summary.as_dicts(), _examples(con))
-    _write_json(folder / "report.json", con, headline, inputs, summary.as_dicts(), rules.as_dicts(),
-                result.findings_total)
+    # rows the workbook, the page and the JSON document show. They are tables of the result's
+    # database, not temporary ones, so that other cursors can copy them out.
+    con.execute(f"CREATE OR REPLACE TABLE error_summary AS {_SUMMARY_SQL}")
+    con.execute(f"CREATE OR REPLACE TABLE child_summary AS {_CHILD_SQL}")
+    con.execute(f"CREATE OR REPLACE TABLE rules AS {_rules_sql(result)}")
+    copies = {folder / file: (table, "HEADER, DELIMITER ','") for table, file in _CSV_OF_TABLE.items()} | {
+        _json_part(folder, key): (source, "FORMAT json, ARRAY true") for key, source in _JSON_ARRAYS.items()
+    }
+    with _copying(con, copies):
+        headline = result.headline()
+        inputs = [
+            {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
+        ]
+        summary = _Rows.in_database(con, "error_summary")
+        rules = _Rows.in_database(con, "rules")
+        _write_xlsx(folder / "report.xlsx", headline, inputs, {
+            "Error summary": summary,
+            "Child summary": _Rows.in_database(con, "child_summary"),
+            "Errors": _Rows.in_database(con, "findings"),
+            "Rules": rules,
+        })
+        _write_html(folder / "report.html", result, headline, inputs, summary.as_dicts(), _examples(con))
+    _write_json(folder / "report.json", headline, inputs, summary.as_dicts(), rules.as_dicts(), result.findings_total)
 
 
 @dataclass(frozen=True)
@@ -156,16 +165,47 @@ def _rules_sql(result: ValidationResult) -> str:
         ORDER BY c.rule"""
 
 
-def _copy(con, source: str, path: Path, options: str) -> None:
-    """Write a table (or a parenthesised query) to a file with DuckDB: millions of rows, no Python per row."""
-    # The tables are already in report order. One thread keeps it without buffering: keeping
-    # order across threads holds the whole file in memory, beyond the 1 GB bound.
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+@contextmanager
+def _copying(con, copies: dict[Path, tuple[str, str]]) -> Iterator[None]:
+    """Write tables (or parenthesised queries) to files with DuckDB, on cursors of ``con``, while
+    the caller carries on; every file is written when the block ends.
+
+    Millions of rows, no Python per row. The tables are already in report order, and a copy on
+    one thread keeps it without buffering: keeping order across threads holds the whole file in
+    memory, beyond the 1 GB bound. So DuckDB runs on one thread meanwhile, and two copies at once
+    use both cores.
+    """
+    (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
+    (database,) = con.execute("SELECT current_database()").fetchone()
     con.execute("SET threads = 1")
+    cursors: SimpleQueue = SimpleQueue()
+    opened = [con.cursor() for _ in range(_COPIERS)]
+    for cursor in opened:
+        cursor.execute(f"USE {quote(database)}")
+        cursors.put(cursor)
+
+    def copy(path: Path, source: str, options: str) -> None:
+        cursor = cursors.get()
+        try:
+            cursor.execute(f"COPY {source} TO {literal(str(path))} ({options})")
+        finally:
+            cursors.put(cursor)
+
     try:
-        con.execute(f"COPY {source} TO {literal(str(path))} ({options})")
+        with ThreadPoolExecutor(_COPIERS) as pool:
+            done = [pool.submit(copy, path, source, options) for path, (source, options) in copies.items()]
+            yield
+            for future in done:
+                future.result()
     finally:
+        for cursor in opened:
+            cursor.close()
         con.execute(f"SET threads = {int(threads)}")
+
+
+def _json_part(folder: Path, key: str) -> Path:
+    """Where DuckDB writes one of report.json's arrays before it is spliced in."""
+    return folder / f".{key}.json"
 
 
 def _write_xlsx(path: Path, headline: dict, inputs: list[dict], sheets: dict[str, _Rows]) -> None:
@@ -227,9 +267,9 @@ def _write_html(path: Path, result: ValidationResult, headline: dict, inputs, su
     path.write_text(page, encoding="utf-8")
 
 
-def _write_json(path: Path, con, headline, inputs, summary, rules, total: int) -> None:
-    """``report.json``; the per-child and per-finding arrays are written by DuckDB, so
-    hundreds of thousands of rows stay fast."""
+def _write_json(path: Path, headline, inputs, summary, rules, total: int) -> None:
+    """``report.json``; the per-child and per-finding arrays were written by DuckDB
+    (:data:`_JSON_ARRAYS`), so hundreds of thousands of rows stay fast."""
     document = {
         "headline": headline,
         "findings_total": total,
@@ -238,12 +278,10 @@ def _write_json(path: Path, con, headline, inputs, summary, rules, total: int) -
         "error_summary": summary,
         "rules": rules,
     }
-    arrays = {"child_summary": "child_summary", "findings": f"(SELECT * FROM findings LIMIT {FINDINGS_SHOWN})"}
     with open(path, "w", encoding="utf-8") as out:
         out.write(json.dumps(document, ensure_ascii=False)[:-1])
-        for key, source in arrays.items():
-            part = path.with_name(f".{key}.json")
-            _copy(con, source, part, "FORMAT json, ARRAY true")
+        for key in _JSON_ARRAYS:
+            part = _json_part(path.parent, key)
             out.write(f", {json.dumps(key)}: ")
             with open(part, encoding="utf-8") as written:
                 shutil.copyfileobj(written, out, 1 << 20)
