@@ -60,7 +60,7 @@ DUCKDB_SETTINGS = {
     "temp_directory": str(Path(tempfile.gettempdir()) / "kinsight-duckdb"),
 }
 PREVIOUS = "_previous"
-#: The database the return, and then its findings, are held in (see ``Engine._set_up``).
+#: The database the return, and then its findings, are held in: compressed, in memory (see ``Engine.__init__``).
 RETURN_DATABASE = "validation"
 #: Rule queries run at once (see ``Engine._run_concurrently``): one per core of a build machine.
 RULE_WORKERS = 2

@@ -50,8 +50,9 @@ _CSV_OF_TABLE = {"findings": "errors.csv", "error_summary": "error_summary.csv",
 _JSON_ARRAYS = {"child_summary": "child_summary", "findings": f"(SELECT * FROM findings LIMIT {FINDINGS_SHOWN})"}
 #: Copies written at once (see ``_copying``): one per core of a build machine.
 _COPIERS = 2
-_CSV_OF_SHEET = {"Error summary": "error_summary.csv", "Child summary": "child_summary.csv",
-                 "Errors": "errors.csv", "Rules": "rules.csv"}
+#: The sheets of report.xlsx after its summary, and the table each shows the first rows of.
+_SHEETS = {"Error summary": "error_summary", "Child summary": "child_summary", "Errors": "findings",
+           "Rules": "rules"}
 
 # The summaries count failing rows, from the result's ``rule_children`` (failing rows per rule and
 # child) rather than from the findings, which are per field and millions in a return full of errors.
@@ -116,14 +117,9 @@ def _write_all(result: ValidationResult, folder: Path) -> None:
         inputs = [
             {"table": i.table, "file": str(i.file), "rows": i.rows, "previous": i.previous} for i in result.inputs
         ]
-        summary = _Rows.in_database(con, "error_summary")
-        rules = _Rows.in_database(con, "rules")
-        _write_xlsx(folder / "report.xlsx", headline, inputs, {
-            "Error summary": summary,
-            "Child summary": _Rows.in_database(con, "child_summary"),
-            "Errors": _Rows.in_database(con, "findings"),
-            "Rules": rules,
-        })
+        sheets = {name: _Rows.in_database(con, table) for name, table in _SHEETS.items()}
+        summary, rules = sheets["Error summary"], sheets["Rules"]
+        _write_xlsx(folder / "report.xlsx", headline, inputs, sheets)
         _write_html(folder / "report.html", result, headline, inputs, summary.as_dicts(), _examples(con))
     _write_json(folder / "report.json", headline, inputs, summary.as_dicts(), rules.as_dicts(), result.findings_total)
 
@@ -224,7 +220,7 @@ def _sheet_rows(name: str, rows: _Rows) -> list[Sequence[Value]]:
     """A bold header (saying where the rest is when there are more rows than shown), then the first rows."""
     header: list[Value] = [Bold(column) for column in rows.columns]
     if rows.total > XLSX_ROWS_SHOWN:
-        header.append(f"First {XLSX_ROWS_SHOWN:,} of {rows.total:,} rows; see {_CSV_OF_SHEET[name]}")
+        header.append(f"First {XLSX_ROWS_SHOWN:,} of {rows.total:,} rows; see {_CSV_OF_TABLE[_SHEETS[name]]}")
     return [header, *rows.first]
 
 

@@ -22,6 +22,7 @@ from kinsight.quality.catalogue import Rule
 
 pa = deferred("pyarrow")
 
+
 @cache
 def findings_schema() -> pa.Schema:
     """The findings as Arrow. Columns that repeat a few values millions of times are

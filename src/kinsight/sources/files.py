@@ -115,7 +115,7 @@ def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> 
         )
     except pa.ArrowInvalid as exc:
         raise UnusableInput(_describe_arrow_error(exc), file=path) from None
-    table = table.rename_columns([name.strip().lstrip("\ufeff") for name in table.column_names])
+    table = table.rename_columns([_column_name(name) for name in table.column_names])
     if table.num_columns == 0 or not any(table.column_names):
         raise UnusableInput("the file has no header row", file=path)
     if expected_columns is not None:
@@ -124,9 +124,14 @@ def read_csv(path: Path | str, *, expected_columns: list[str] | None = None) -> 
 
 
 def csv_header(path: Path | str) -> list[str]:
-    """The header row of a CSV file, as written, in whichever encoding the file is."""
+    """The column names of a CSV file, as :func:`read_csv` names them, in whichever encoding the file is."""
     path = existing_file(path)
-    return _header_of(path, detect_encoding(path))
+    return [_column_name(name) for name in _header_of(path, detect_encoding(path))]
+
+
+def _column_name(written: str) -> str:
+    # Spaces around a name, and a byte order mark a tool wrote twice, are not part of it.
+    return written.strip().lstrip("\ufeff")
 
 
 def csv_scan(path: Path | str, columns: Sequence[str]) -> str | None:

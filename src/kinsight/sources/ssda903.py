@@ -139,7 +139,7 @@ def read_return(paths: Iterable[Path | str], year: int, *, scan_csv: bool = Fals
                 name = recognise([c for c in table.column_names if c != ROW_NUMBER], year, file=file)
                 found = {name: _in_schema_order(table, schema(year)[name])}
             for name, table in found.items():
-                if name in result.tables or name in result.scans:
+                if name in result.files:
                     raise UnusableInput(
                         f"holds the {name} table, which {result.files[name]} already supplied; "
                         "give each table once",
@@ -155,8 +155,7 @@ def _scan_of(file: Path, year: int) -> tuple[str, str] | None:
     columns under their DfE spelling; None when the file is to be read by Arrow instead."""
     if is_workbook(file):
         return None
-    written = csv_header(file)
-    spelt = [c.strip().lstrip("\ufeff").upper() for c in written]
+    spelt = [c.upper() for c in csv_header(file)]
     if len(set(spelt)) != len(spelt):
         return None  # a repeated column: Arrow's reader says what is wrong
     name = recognise(spelt, year, file=file)
